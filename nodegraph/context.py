@@ -1,0 +1,87 @@
+"""What the engine hands a node: posting, timers, files, logs, port facts.
+
+A node reaches the rest of the system only through ``self.ctx``. Every method here
+is safe to call from any thread unless its docstring says otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .schema import UNKNOWN, PortInfo
+from .scheduler import TimerHandle
+
+if TYPE_CHECKING:
+    from .engine import Engine
+    from .node import Node
+    from .scheduler import RuntimeNode
+
+
+class Context:
+    """The engine as one node sees it."""
+
+    def __init__(self, engine: Engine, rn: RuntimeNode) -> None:
+        self._engine = engine
+        self._rn = rn
+        self.id = rn.id
+        self.log = logging.getLogger(f"nodegraph.node.{rn.id}")
+
+    @property
+    def offline(self) -> bool:
+        """True when rendering offline on a virtual clock (faster than real time)."""
+        return self._engine.clock.virtual
+
+    def now(self) -> float:
+        """Current time in seconds on the engine's clock (timestamps use it)."""
+        return self._engine.clock.now()
+
+    def post(self, outlet: str, value: Any, t: float | None = None) -> None:
+        """Send ``value`` out of ``outlet`` on a coming tick; ``t`` is the source
+        event's timestamp (default: now). For sources and node-owned threads."""
+        self._engine.scheduler.post(self._rn, outlet, value, t)
+
+    def schedule_at(self, t: float, fn: Callable[[float], None]) -> TimerHandle:
+        """Call ``fn(t)`` on the control thread when the clock reaches ``t``."""
+        return self._engine.scheduler.schedule_at(t, fn)
+
+    def call_soon(self, fn: Callable[[], Any]) -> None:
+        """Run ``fn`` on the control thread between ticks (e.g. to apply a trained
+        model that a background thread produced)."""
+        self._engine.scheduler.call(fn)
+
+    def error(self, error: BaseException | str) -> None:
+        """Flag this node with an error raised on one of its own threads."""
+        self._engine.scheduler.call(lambda: self._rn.flag(error, "reported"))
+
+    def resolve(self, path: str) -> Path:
+        """A path param made absolute: ``~`` expanded, relative to the patch file."""
+        p = Path(path).expanduser()
+        if p.is_absolute():
+            return p
+        return self._engine.base_dir / p
+
+    @property
+    def data_dir(self) -> Path | None:
+        """``<patch>.data/<node id>/`` for learned state, or None for an unsaved
+        patch. Not created until the node writes there."""
+        root = self._engine.data_root
+        return None if root is None else root / self.id
+
+    def inlet_info(self, inlet: str) -> PortInfo:
+        """What the patch check learned about the vectors arriving at ``inlet``."""
+        return self._engine.graph.arriving(self.id, inlet)
+
+    def outlet_info(self, outlet: str) -> PortInfo:
+        """What the patch check learned about the vectors this node sends."""
+        return self._engine.graph.port_infos.get(self.id, {}).get(outlet, UNKNOWN)
+
+    def signal_sources(self, inlet: str) -> tuple[tuple[Node, str], ...]:
+        """Signal domain: the ``(node, outlet)`` pairs linked into ``inlet``.
+
+        The tuple is replaced as a whole when links change, so an audio thread may
+        read it each block without a lock.
+        """
+        return self._engine.signal_sources.get((self.id, inlet), ())

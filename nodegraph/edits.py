@@ -1,0 +1,184 @@
+"""Edit commands: every change to a patch, each with its exact inverse.
+
+A command mutates a :class:`~nodegraph.patch.Patch` document and returns the command
+that undoes it, such that ``inverse.apply`` restores the document exactly (same
+node, link, param and layout order, so the saved text is byte-identical). The
+engine checks the result and applies it to the running graph between ticks; the
+editor's undo/redo replays the inverses. Commands are plain data: easy to log, send
+over OSC or script.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .errors import EditError
+from .patch import Link, NodeSpec, Patch, valid_name
+
+
+class Command(Protocol):
+    def apply(self, patch: Patch) -> Command:
+        """Change ``patch`` in place; return the inverse. Raise EditError (leaving
+        ``patch`` unchanged) if the command does not fit the document."""
+        ...
+
+
+class _Unset:
+    """Marks a param that is not written in the patch (its default applies)."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
+
+
+def _insert(mapping: dict, key: Any, value: Any, index: int | None) -> dict:
+    """``mapping`` with ``key`` placed at ``index`` (end when None)."""
+    items = [(k, v) for k, v in mapping.items() if k != key]
+    items.insert(len(items) if index is None else index, (key, value))
+    return dict(items)
+
+
+def _require_node(patch: Patch, node_id: str) -> NodeSpec:
+    spec = patch.nodes.get(node_id)
+    if spec is None:
+        raise EditError(f"there is no node {node_id!r}")
+    return spec
+
+
+@dataclass(frozen=True)
+class AddNode:
+    """Add a node (at ``index`` in node order; at the end when None)."""
+
+    id: str
+    type: str
+    params: dict[str, Any] = field(default_factory=dict)
+    pos: tuple[float, float] | None = None
+    index: int | None = None
+    layout_index: int | None = None
+
+    def apply(self, patch: Patch) -> Command:
+        if not valid_name(self.id):
+            raise EditError(f"{self.id!r} is not a valid node id (letters, digits, _ or -)")
+        if self.id in patch.nodes:
+            raise EditError(f"a node named {self.id!r} already exists")
+        patch.nodes = _insert(patch.nodes, self.id, NodeSpec(self.type, dict(self.params)),
+                              self.index)
+        if self.pos is not None:
+            patch.layout = _insert(patch.layout, self.id, tuple(self.pos), self.layout_index)
+        return RemoveNode(self.id)
+
+
+@dataclass(frozen=True)
+class RemoveNode:
+    """Remove a node with its links and layout."""
+
+    id: str
+
+    def apply(self, patch: Patch) -> Command:
+        spec = _require_node(patch, self.id)
+        index = list(patch.nodes).index(self.id)
+        layout_index = list(patch.layout).index(self.id) if self.id in patch.layout else None
+        removed = [(i, link) for i, link in enumerate(patch.links)
+                   if self.id in (link.src, link.dst)]
+        patch.links = [link for link in patch.links if self.id not in (link.src, link.dst)]
+        pos = patch.layout.pop(self.id, None)
+        del patch.nodes[self.id]
+        restore: list[Command] = [AddNode(self.id, spec.type, dict(spec.params), pos, index,
+                                          layout_index)]
+        restore += [Connect(link, i) for i, link in removed]
+        return Batch(tuple(restore))
+
+
+@dataclass(frozen=True)
+class Connect:
+    """Add a link (at ``index`` in link order; at the end when None)."""
+
+    link: Link
+    index: int | None = None
+
+    def apply(self, patch: Patch) -> Command:
+        for node_id in (self.link.src, self.link.dst):
+            _require_node(patch, node_id)
+        if self.link in patch.links:
+            raise EditError(f"{self.link} already exists")
+        index = len(patch.links) if self.index is None else self.index
+        patch.links.insert(index, self.link)
+        return Disconnect(self.link)
+
+
+@dataclass(frozen=True)
+class Disconnect:
+    """Remove a link."""
+
+    link: Link
+
+    def apply(self, patch: Patch) -> Command:
+        index = patch.link_index(self.link)
+        if index is None:
+            raise EditError(f"there is no link {self.link}")
+        del patch.links[index]
+        return Connect(self.link, index)
+
+
+@dataclass(frozen=True)
+class SetParam:
+    """Set a param (``UNSET`` removes it from the patch, restoring the default)."""
+
+    id: str
+    name: str
+    value: Any
+    index: int | None = None
+
+    def apply(self, patch: Patch) -> Command:
+        spec = _require_node(patch, self.id)
+        old = spec.params.get(self.name, UNSET)
+        old_index = list(spec.params).index(self.name) if self.name in spec.params else None
+        if self.value is UNSET:
+            spec.params.pop(self.name, None)
+        elif self.name in spec.params:
+            spec.params[self.name] = self.value
+        else:
+            spec.params = _insert(spec.params, self.name, self.value, self.index)
+        return SetParam(self.id, self.name, old, old_index)
+
+
+@dataclass(frozen=True)
+class Move:
+    """Place a node in the editor's layout (``None`` removes it from the layout)."""
+
+    id: str
+    pos: tuple[float, float] | None
+    index: int | None = None
+
+    def apply(self, patch: Patch) -> Command:
+        _require_node(patch, self.id)
+        old = patch.layout.get(self.id)
+        old_index = list(patch.layout).index(self.id) if old is not None else None
+        if self.pos is None:
+            patch.layout.pop(self.id, None)
+        elif self.id in patch.layout:
+            patch.layout[self.id] = tuple(self.pos)
+        else:
+            patch.layout = _insert(patch.layout, self.id, tuple(self.pos), self.index)
+        return Move(self.id, old, old_index)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Several commands applied, and undone, as one."""
+
+    commands: tuple[Command, ...]
+
+    def apply(self, patch: Patch) -> Command:
+        inverses: list[Command] = []
+        try:
+            for command in self.commands:
+                inverses.append(command.apply(patch))
+        except EditError:
+            for inverse in reversed(inverses):
+                inverse.apply(patch)
+            raise
+        return Batch(tuple(reversed(inverses)))

@@ -1,0 +1,359 @@
+"""The engine: a patch document, its running nodes, the scheduler, undo history.
+
+One :class:`Engine` owns everything about a loaded patch. Front ends (the command
+line, the editor, OSC control) hold no graph state of their own: they read
+``engine.patch`` and change it only through :meth:`Engine.do` / ``undo`` / ``redo``,
+which check the edited document and apply it to the running graph between ticks,
+so the graph keeps running while it is edited.
+
+Life cycle::
+
+    engine = Engine.load("patches/demo.yaml")   # check: PatchError on problems
+    engine.open()       # nodes acquire devices/models; a failing node is flagged
+    engine.start()      # control thread (real time) ...
+    engine.stop()       # ... or run_offline(seconds) on a virtual clock
+    engine.close()      # every node closed, even after errors
+
+or ``with Engine.load(path) as engine:`` for open/close.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .clock import Clock, RealClock, VirtualClock
+from .context import Context
+from .edits import Command
+from .errors import EditError, PatchError, Problem
+from .graph import Graph, check_patch
+from .node import Node
+from .patch import Patch, dump_patch, load_patch, save_patch
+from .registry import Registry, default_registry
+from .scheduler import RuntimeNode, Scheduler
+
+log = logging.getLogger("nodegraph.engine")
+
+#: Offline rendering advances the virtual clock in steps of at most this many seconds.
+OFFLINE_STEP_S = 0.01
+
+
+class Engine:
+    """A loaded patch and its running graph."""
+
+    def __init__(self, patch: Patch, registry: Registry | None = None,
+                 clock: Clock | None = None) -> None:
+        self.registry = registry or default_registry()
+        self.clock: Clock = clock or RealClock()
+        self.scheduler = Scheduler(self.clock)
+        self.graph: Graph = check_patch(patch, self.registry)
+        self.patch = patch
+        self.runtime: dict[str, RuntimeNode] = {}
+        #: (node id, signal inlet) → ((source node, outlet), ...)
+        self.signal_sources: dict[tuple[str, str], tuple[tuple[Node, str], ...]] = {}
+        self._undo: list[Command] = []
+        self._redo: list[Command] = []
+        self._saved_text = dump_patch(patch) if patch.path else None
+        self._opened = False
+        self._edit_lock = threading.RLock()
+        self.started_at: float | None = None
+
+    @classmethod
+    def load(cls, path: str | Path, overrides: Iterable[str] = (),
+             registry: Registry | None = None, clock: Clock | None = None) -> Engine:
+        """Read, override (``node.param=value``) and check a patch file."""
+        patch = load_patch(path)
+        apply_overrides(patch, overrides)
+        return cls(patch, registry, clock)
+
+    # -- where things live -----------------------------------------------------------
+
+    @property
+    def base_dir(self) -> Path:
+        """Folder that relative paths in params are resolved against."""
+        return self.patch.path.parent if self.patch.path else Path.cwd()
+
+    @property
+    def data_root(self) -> Path | None:
+        return self.patch.data_dir
+
+    @property
+    def dirty(self) -> bool:
+        """True when the document differs from the file it was loaded from/saved to."""
+        return self._saved_text != dump_patch(self.patch)
+
+    # -- life cycle --------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Open every node in run order. A node whose ``open`` raises is flagged
+        ``failed`` and left out; the rest run."""
+        if self._opened:
+            return
+        self._opened = True
+        for node_id in self.graph.order:
+            self.runtime[node_id] = self._open_node(self.graph.nodes[node_id])
+        self._install_plan()
+
+    def _open_node(self, node: Node) -> RuntimeNode:
+        rn = RuntimeNode(node)
+        node.ctx = Context(self, rn)
+        try:
+            node.open()
+        except Exception as exc:
+            rn.flag(exc, "failed to open")
+            rn.status = "failed"
+            _close_quietly(node)
+        return rn
+
+    def start(self) -> None:
+        """Run the control thread (real-time clock)."""
+        self.open()
+        self.started_at = self.clock.now()
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        """Stop the control thread; nodes stay open (``close`` releases them)."""
+        self.scheduler.stop()
+
+    def close(self) -> None:
+        """Stop and close every node, last first; never raises for a node's error."""
+        self.stop()
+        for rn in reversed(list(self.runtime.values())):
+            _close_quietly(rn.node)
+        self.runtime.clear()
+        self._opened = False
+
+    def __enter__(self) -> Engine:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def run_for(self, seconds: float | None) -> float:
+        """Real time: run until ``seconds`` pass (forever if None) or Ctrl-C.
+        Returns the seconds actually run. The caller closes the engine."""
+        self.start()
+        start = time.perf_counter()
+        deadline = None if seconds is None else start + seconds
+        try:
+            while deadline is None or time.perf_counter() < deadline:
+                remaining = 0.05 if deadline is None else deadline - time.perf_counter()
+                time.sleep(max(0.0, min(0.05, remaining)))
+        except KeyboardInterrupt:
+            log.info("interrupted")
+        finally:
+            self.stop()
+        return time.perf_counter() - start
+
+    def run_offline(self, seconds: float, step: float = OFFLINE_STEP_S) -> float:
+        """Virtual clock: advance ``seconds`` as fast as the nodes allow, running the
+        control graph and each node's ``offline_step`` every ``step`` seconds."""
+        clock = self.clock
+        if not isinstance(clock, VirtualClock):
+            raise RuntimeError("offline runs need Engine(..., clock=VirtualClock())")
+        self.open()
+        self.started_at = start = clock.now()
+        stepping = [rn.node for rn in self.runtime.values()
+                    if type(rn.node).offline_step is not Node.offline_step
+                    and rn.status != "failed"]
+        end = start + seconds
+        t = start
+        while t < end - 1e-12:
+            t = min(end, t + step)
+            self.scheduler.run_until(t)
+            for node in stepping:
+                node.offline_step(t)
+        return clock.now() - start
+
+    # -- messages in from outside ----------------------------------------------------
+
+    def send(self, node_id: str, inlet: str, value: Any = True) -> None:
+        """Deliver ``value`` to an inlet on a coming tick (editor buttons, scripts)."""
+        rn = self.runtime.get(node_id)
+        if rn is None:
+            raise KeyError(f"no running node {node_id!r}")
+        if inlet not in rn.hot:
+            raise KeyError(f"{node_id!r} has no inlet {inlet!r}; inlets: {', '.join(rn.hot)}")
+        self.scheduler.send(rn, inlet, value)
+
+    # -- editing -------------------------------------------------------------------------
+
+    def do(self, command: Command) -> None:
+        """Apply an edit; raises EditError (nothing changed) if it is refused."""
+        with self._edit_lock:
+            inverse = self._apply(command)
+            self._undo.append(inverse)
+            self._redo.clear()
+
+    def undo(self) -> bool:
+        """Undo the last edit; False if there is none."""
+        with self._edit_lock:
+            if not self._undo:
+                return False
+            self._redo.append(self._apply(self._undo.pop()))
+            return True
+
+    def redo(self) -> bool:
+        with self._edit_lock:
+            if not self._redo:
+                return False
+            self._undo.append(self._apply(self._redo.pop()))
+            return True
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def _apply(self, command: Command) -> Command:
+        patch = self.patch.copy()
+        inverse = command.apply(patch)
+        try:
+            graph = check_patch(patch, self.registry)
+        except PatchError as exc:
+            raise EditError("; ".join(p.message for p in exc.problems)) from None
+        self._switch(patch, graph)
+        return inverse
+
+    def _switch(self, patch: Patch, graph: Graph) -> None:
+        """Make ``patch``/``graph`` current, updating the running graph between ticks."""
+        if not self._opened:
+            self.patch, self.graph = patch, graph
+            return
+        kept = {i for i, rn in self.runtime.items()
+                if i in graph.nodes and graph.nodes[i].type_name == rn.node.type_name}
+        added = {i: self._open_node(graph.nodes[i]) for i in graph.order if i not in kept}
+        removed = [rn for i, rn in self.runtime.items() if i not in kept]
+        changed = [(self.runtime[i], name, value)
+                   for i in kept for name, value in graph.nodes[i].params.items()
+                   if self.runtime[i].node.params[name] != value]
+
+        def swap() -> None:
+            for rn, name, value in changed:
+                try:
+                    rn.node.set_param(name, value)
+                except Exception as exc:
+                    rn.flag(exc, f"rejected param {name}")
+            for rn in removed:
+                del self.runtime[rn.id]
+            self.runtime.update(added)
+            self.patch, self.graph = patch, graph
+            self._install_plan()
+
+        self.scheduler.call(swap).result()
+        for rn in removed:
+            _close_quietly(rn.node)
+
+    def _install_plan(self) -> None:
+        """Rebuild routes, run order and signal sources from ``self.graph``.
+        Runs on the control thread (or before it starts)."""
+        graph, runtime = self.graph, self.runtime
+        for rn in runtime.values():
+            names = [p.name for p in rn.node.inlets]
+            if list(rn.hot) != names:  # ports follow params (e.g. pack's count)
+                for name in names:
+                    rn.inputs.values.setdefault(name, None)
+                    rn.inputs.times.setdefault(name, 0.0)
+                rn.hot = {p.name: p.hot for p in rn.node.inlets}
+        routes: dict[str, dict[str, list]] = {
+            i: {p.name: [] for p in rn.node.outlets} for i, rn in runtime.items()}
+        signals: dict[tuple[str, str], list[tuple[Node, str]]] = {}
+        for link, convert in graph.converters.items():
+            src, dst = runtime.get(link.src), runtime.get(link.dst)
+            if src is None or dst is None or src.status == "failed" or dst.status == "failed":
+                continue
+            if src.node.outlet(link.outlet).type.domain == "signal":
+                signals.setdefault((link.dst, link.inlet), []).append((src.node, link.outlet))
+            else:
+                routes[link.src][link.outlet].append((dst, link.inlet, dst.hot[link.inlet], convert))
+        for node_id, rn in runtime.items():
+            rn.routes = {port: tuple(dsts) for port, dsts in routes[node_id].items()}
+            infos = graph.port_infos.get(node_id, {})
+            rn.out_sizes = {p.name: infos[p.name].size for p in rn.node.outlets
+                            if p.type.name == "vector" and p.name in infos
+                            and infos[p.name].size is not None}
+        self.signal_sources = {key: tuple(value) for key, value in signals.items()}
+        self.scheduler.order = [runtime[i] for i in graph.order
+                                if i in runtime and runtime[i].status != "failed"]
+
+    # -- saving ---------------------------------------------------------------------------
+
+    def save(self, path: str | Path | None = None) -> Path:
+        """Write the patch (atomically) and every node's learned state beside it."""
+        with self._edit_lock:
+            target = Path(path) if path is not None else self.patch.path
+            if target is None:
+                raise ValueError("this patch has no file yet: give a path to save to")
+            self.patch.path = target
+            text = dump_patch(self.patch)
+            save_patch(self.patch, target)
+            self._saved_text = text
+            data_root = self.data_root
+            if self._opened and data_root is not None:
+                def save_states() -> None:
+                    for rn in self.runtime.values():
+                        rn.node.save_state(data_root / rn.id)
+                self.scheduler.call(save_states).result()
+            return target
+
+    # -- reporting -----------------------------------------------------------------------
+
+    def report(self, duration_s: float | None = None) -> dict[str, Any]:
+        """The run report: per-node stats plus sections ("audio", "vision"...)."""
+        if duration_s is None:
+            duration_s = 0.0 if self.started_at is None else self.clock.now() - self.started_at
+        nodes: dict[str, Any] = {}
+        sections: dict[str, dict[str, Any]] = {}
+        for node_id, rn in self.runtime.items():
+            try:
+                extra = rn.node.report()
+            except Exception as exc:
+                extra = {"report_error": str(exc)}
+            nodes[node_id] = {**rn.stats(), **extra}
+            section = type(rn.node).report_section
+            if section and extra:
+                sections.setdefault(section, {}).update(extra)
+        return {"patch": str(self.patch.path) if self.patch.path else None,
+                "duration_s": round(duration_s, 3),
+                "mode": "offline" if self.clock.virtual else "realtime",
+                "ticks": self.scheduler.ticks, "nodes": nodes, **sections}
+
+
+def apply_overrides(patch: Patch, overrides: Iterable[str]) -> None:
+    """Apply ``node.param=value`` strings (values read as YAML) to the document;
+    the graph check then validates them. Raises PatchError on a malformed one."""
+    problems = []
+    for item in overrides:
+        target, sep, text = item.partition("=")
+        node_id, dot, param = target.partition(".")
+        if not sep or not dot or not param:
+            problems.append(Problem(f"--set {item!r}: write node.param=value"))
+            continue
+        spec = patch.nodes.get(node_id)
+        if spec is None:
+            problems.append(Problem(f"--set {item!r}: no node {node_id!r}; nodes: "
+                                    f"{', '.join(patch.nodes)}"))
+            continue
+        try:
+            spec.params[param] = yaml.safe_load(text) if text.strip() else ""
+        except yaml.YAMLError:
+            spec.params[param] = text
+    if problems:
+        raise PatchError(problems)
+
+
+def _close_quietly(node: Node) -> None:
+    try:
+        node.close()
+    except Exception as exc:
+        log.error("node %s (%s) failed to close: %s", node.id, node.type_name, exc)

@@ -1,0 +1,187 @@
+"""The node contract.
+
+A node type is a subclass of :class:`Node` in one file of ``nodes/``, with:
+
+- ``type_name``: the name patches use (``type: scale``), kebab-case;
+- ``inlets`` / ``outlets``: tuples of :class:`~nodegraph.schema.Inlet` /
+  :class:`~nodegraph.schema.Outlet`; a property instead when the ports depend on
+  params (``pack`` with ``count`` inlets);
+- params: :class:`~nodegraph.schema.Param` class attributes, read as ``self.<name>``;
+- the docstring: its first line is the one-line summary shown by ``nodegraph nodes``.
+
+Life cycle, all on the control thread unless stated:
+
+1. ``__init__(node_id, params)`` validates params; nothing else (cheap: the patch
+   checker instantiates nodes to ask them about their ports).
+2. ``port_info(inlets)`` at load time and after each edit: known vector sizes/labels.
+3. ``open()``: acquire devices, load models, start own threads. ``self.ctx`` is set
+   before it is called. May run on a thread other than the control thread.
+4. ``process(inputs)`` when a hot inlet received a message this tick. Read
+   ``inputs[name]``; return ``{outlet: value}`` (or None to send nothing). Must not
+   block: long work belongs on the node's own thread.
+5. ``close()``: release everything, join own threads. Called even if ``open`` failed
+   halfway, so it must tolerate partial state.
+
+Sources (camera, OSC, metro...) never call other nodes: they hand values to
+``self.ctx.post(outlet, value, t)`` from any thread, or use ``self.ctx.schedule``.
+
+Nodes that learn (normalize, regress, latent-explorer) keep their state under
+``self.ctx.data_dir`` (the patch's ``<patch>.data/<node id>/`` folder), load it in
+``open`` and write it in ``save_state(folder)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from .schema import UNKNOWN, Inlet, Outlet, Param, ParamError, PortInfo
+
+if TYPE_CHECKING:
+    from .context import Context
+
+
+class Inputs:
+    """The values at a node's inlets, as ``process`` sees them.
+
+    ``inputs[name]`` is the latest value received on that inlet (None if nothing has
+    arrived yet). ``changed`` holds the inlets that received a message since the last
+    ``process`` call (hot and cold). ``t`` is the source timestamp (clock seconds) of
+    the newest hot message that triggered this call; outputs inherit it.
+    """
+
+    __slots__ = ("values", "times", "changed", "t")
+
+    def __init__(self, names: list[str]) -> None:
+        self.values: dict[str, Any] = dict.fromkeys(names)
+        self.times: dict[str, float] = dict.fromkeys(names, 0.0)
+        self.changed: set[str] = set()
+        self.t = 0.0
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        value = self.values.get(name)
+        return default if value is None else value
+
+
+class Node:
+    """Base class of every node type. See the module docstring for the contract."""
+
+    type_name: ClassVar[str] = ""
+    #: Groups types in listings and in the editor's add menu.
+    category: ClassVar[str] = "control"
+    inlets: tuple[Inlet, ...] = ()
+    outlets: tuple[Outlet, ...] = ()
+    #: True for delay-like nodes whose output leaves on a later tick: the only nodes
+    #: a cycle in the graph may pass through.
+    breaks_cycles: ClassVar[bool] = False
+    #: True for sources paced by the wall clock (a webcam, OSC, MIDI): a patch holding
+    #: one cannot be rendered faster than real time.
+    realtime_only: ClassVar[bool] = False
+    #: Name of the run-report section (e.g. "audio", "vision") this node's
+    #: ``report()`` also feeds.
+    report_section: ClassVar[str | None] = None
+
+    _param_specs_cache: ClassVar[dict[type, tuple[Param, ...]]] = {}
+
+    def __init__(self, node_id: str = "", params: Mapping[str, Any] | None = None) -> None:
+        self.id = node_id
+        self.ctx: Context | None = None
+        specs = {p.name: p for p in self.param_specs()}
+        self._param_values: dict[str, Any] = {name: p.default for name, p in specs.items()}
+        for name, value in (params or {}).items():
+            if name not in specs:
+                raise ParamError(f"{self.type_name} has no param {name!r}")
+            self._param_values[name] = specs[name].validate(value)
+
+    # -- schema -----------------------------------------------------------------
+
+    @classmethod
+    def param_specs(cls) -> tuple[Param, ...]:
+        """The params of this type, in declaration order (base classes first)."""
+        cached = Node._param_specs_cache.get(cls)
+        if cached is None:
+            seen: dict[str, Param] = {}
+            for klass in reversed(cls.__mro__):
+                for name, value in vars(klass).items():
+                    if isinstance(value, Param):
+                        seen[name] = value
+            cached = Node._param_specs_cache[cls] = tuple(seen.values())
+        return cached
+
+    @classmethod
+    def summary(cls) -> str:
+        """First line of the class docstring."""
+        return (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+
+    def inlet(self, name: str) -> Inlet | None:
+        return next((p for p in self.inlets if p.name == name), None)
+
+    def outlet(self, name: str) -> Outlet | None:
+        return next((p for p in self.outlets if p.name == name), None)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """Current param values (a copy)."""
+        return dict(self._param_values)
+
+    def set_param(self, name: str, value: Any) -> None:
+        """Validate and store a param, then tell the node through ``on_param``."""
+        spec = next((p for p in self.param_specs() if p.name == name), None)
+        if spec is None:
+            raise ParamError(f"{self.type_name} has no param {name!r}")
+        self._param_values[name] = spec.validate(value)
+        self.on_param(name, self._param_values[name])
+
+    def on_param(self, name: str, value: Any) -> None:
+        """Called on the control thread after a param changed while open."""
+
+    # -- load time ----------------------------------------------------------------
+
+    def port_info(self, inlets: Mapping[str, PortInfo]) -> dict[str, PortInfo]:
+        """Known sizes/labels of every port, given what arrives at the inlets.
+
+        The result maps each inlet to what it expects and each outlet to what it
+        sends. The default reads the ``size``/``like`` declarations; override it when
+        the answer depends on more (a model file, a feature list).
+        """
+        info = {p.name: PortInfo(self._declared_size(p.size)) for p in self.inlets}
+        for p in self.outlets:
+            if p.like is not None:
+                arriving = inlets.get(p.like, UNKNOWN)
+                info[p.name] = arriving if arriving.size is not None else info.get(p.like, UNKNOWN)
+            else:
+                info[p.name] = PortInfo(self._declared_size(p.size))
+        return info
+
+    def _declared_size(self, size: int | str | None) -> int | None:
+        if size is None or isinstance(size, int):
+            return size
+        value = self._param_values[size]
+        return len(value) if isinstance(value, list) else int(value)
+
+    # -- run time -----------------------------------------------------------------
+
+    def open(self) -> None:
+        """Acquire devices and models, start own threads; ``self.ctx`` is set."""
+
+    def process(self, inputs: Inputs) -> Mapping[str, Any] | None:
+        """React to hot input; return ``{outlet: value}`` or None."""
+        return None
+
+    def close(self) -> None:
+        """Release everything ``open`` acquired; join own threads."""
+
+    def offline_step(self, t: float) -> None:
+        """Offline rendering only: the control graph has settled at clock time ``t``;
+        sinks produce their output up to ``t``. Called on the control thread."""
+
+    def save_state(self, folder: Path) -> None:
+        """Write learned state (datasets, models, bookmarks) into ``folder``."""
+
+    def report(self) -> dict[str, Any]:
+        """Extra figures for the run report (JSON-serializable)."""
+        return {}

@@ -1,0 +1,353 @@
+"""The control scheduler: one thread, an inbox, glitch-free ticks.
+
+Execution semantics (the contract the rest of the engine relies on):
+
+- **Inbox.** Any thread may post: a source's output (``post``), a message straight
+  into an inlet (``send``), a timer (``schedule_at``), or a call to run on the control
+  thread between ticks (``call``: live edits, state changes). Posting never blocks
+  and never runs a node.
+- **Ticks.** The control thread drains the inbox into a tick. A tick takes pending
+  messages in arrival order until one would repeat a port already in the tick (that
+  one waits for the next tick, so no message is ever dropped), delivers them, then
+  visits the nodes in topological order: a node runs at most once per tick, after
+  all its upstream nodes, and only if a **hot** inlet received a message; **cold**
+  inlets only store. Calls run between ticks, in arrival order.
+- **Timestamps.** Every message carries the timestamp of the source event it came
+  from; a node's outputs inherit the newest timestamp among the hot messages that
+  triggered it.
+- **Delays.** A node whose type ``breaks_cycles`` posts its outputs to the inbox
+  instead of delivering them, so they leave on a later tick; that is what lets a
+  cycle exist.
+- **Faults.** A node that raises is flagged (``status = "error"``, counted, the
+  message kept), sends nothing that tick, and is called again on later input; the
+  rest of the graph runs on. A node that failed to open is left out of the order.
+- **Time.** Timers run on the scheduler's clock. With a virtual clock nothing runs
+  in the background: ``run_until(t)`` advances time and runs everything due, on the
+  calling thread (offline rendering, deterministic tests).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import queue
+import threading
+import traceback
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future
+from time import perf_counter
+from typing import Any
+
+import numpy as np
+
+from .clock import Clock, VirtualClock
+from .node import Inputs, Node
+from .types import Converter
+
+log = logging.getLogger("nodegraph.scheduler")
+
+# Inbox item kinds.
+_OUT, _IN, _CALL, _TIMER = range(4)
+
+#: Ticks run at one instant of virtual time before the scheduler decides a
+#: zero-delay feedback loop is spinning and moves on.
+MAX_TICKS_PER_INSTANT = 10_000
+
+Route = tuple["RuntimeNode", str, bool, Converter | None]
+
+
+class RuntimeNode:
+    """A node instance plus what the scheduler keeps about it.
+
+    ``routes`` maps each outlet to its destinations ``(node, inlet, hot, converter)``;
+    ``out_sizes`` the known vector size of each outlet (checked on send). The stats
+    (``calls``, ``sent`` messages, ``time_s``, ``errors``, ``last_error``, ``status``) are written by the
+    control thread only and may be read from any thread.
+    """
+
+    __slots__ = ("id", "node", "inputs", "hot", "routes", "out_sizes", "triggered",
+                 "defers", "calls", "sent", "time_s", "errors", "last_error", "status",
+                 "last_call", "last_out", "_logged")
+
+    def __init__(self, node: Node) -> None:
+        self.id = node.id
+        self.node = node
+        self.inputs = Inputs([p.name for p in node.inlets])
+        self.hot = {p.name: p.hot for p in node.inlets}
+        self.routes: dict[str, tuple[Route, ...]] = {p.name: () for p in node.outlets}
+        self.out_sizes: dict[str, int] = {}
+        self.triggered = False
+        self.defers = node.breaks_cycles
+        self.calls = 0
+        self.sent = 0
+        self.time_s = 0.0
+        self.errors = 0
+        self.last_error = ""
+        #: "idle" (never called), "ok", "error" (last call raised), "failed" (open failed)
+        self.status = "idle"
+        self.last_call = 0.0
+        self.last_out: dict[str, Any] = {}
+        self._logged: set[str] = set()
+
+    def flag(self, error: BaseException | str, where: str) -> None:
+        """Record an error; log it with its traceback the first time it is seen."""
+        text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+        self.errors += 1
+        self.last_error = text
+        if self.status != "failed":
+            self.status = "error"
+        if text not in self._logged:
+            self._logged.add(text)
+            detail = "" if isinstance(error, str) else "\n" + "".join(
+                traceback.format_exception(error)).rstrip()
+            log.error("node %s (%s) %s: %s%s", self.id, self.node.type_name, where, text, detail)
+
+    def stats(self) -> dict[str, Any]:
+        return {"type": self.node.type_name, "calls": self.calls, "sent": self.sent,
+                "time_s": round(self.time_s, 6), "errors": self.errors,
+                "status": self.status, "last_error": self.last_error}
+
+
+class TimerHandle:
+    """Returned by ``schedule_at``; ``cancel()`` stops a timer that has not fired."""
+
+    __slots__ = ("cancelled",)
+
+    def __init__(self) -> None:
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class Scheduler:
+    """Runs the control graph. See the module docstring for the semantics."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.order: list[RuntimeNode] = []
+        self.ticks = 0
+        self._inbox: queue.SimpleQueue[tuple] = queue.SimpleQueue()
+        self._pending: deque[tuple] = deque()
+        self._timers: list[tuple[float, int, TimerHandle, Callable[[float], None]]] = []
+        self._seq = itertools.count()
+        self._thread: threading.Thread | None = None
+        self._thread_id: int | None = None
+        self._stopping = False
+
+    # -- posting (any thread) ---------------------------------------------------------
+
+    def post(self, rn: RuntimeNode, outlet: str, value: Any, t: float | None = None) -> None:
+        """A value leaving ``rn`` on ``outlet`` (sources, delays)."""
+        self._inbox.put((_OUT, rn, outlet, value, self.clock.now() if t is None else t))
+
+    def send(self, rn: RuntimeNode, inlet: str, value: Any, t: float | None = None) -> None:
+        """A value arriving at ``rn``'s ``inlet`` from outside the graph."""
+        self._inbox.put((_IN, rn, inlet, value, self.clock.now() if t is None else t))
+
+    def schedule_at(self, t: float, fn: Callable[[float], None]) -> TimerHandle:
+        """Run ``fn(t)`` on the control thread once the clock reaches ``t``."""
+        handle = TimerHandle()
+        self._inbox.put((_TIMER, t, handle, fn))
+        return handle
+
+    def call(self, fn: Callable[[], Any]) -> Future:
+        """Run ``fn`` on the control thread between ticks; the future gets its result.
+
+        Runs at once when the scheduler has no thread of its own or when called from
+        the control thread itself.
+        """
+        future: Future = Future()
+        if self._thread is None or threading.get_ident() == self._thread_id:
+            _run_call(fn, future)
+        else:
+            self._inbox.put((_CALL, fn, future))
+        return future
+
+    # -- running ------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
+
+    def start(self) -> None:
+        """Start the control thread (real-time clocks only)."""
+        if isinstance(self.clock, VirtualClock):
+            raise RuntimeError("a virtual clock is driven by run_until, not by a thread")
+        if self._thread is not None:
+            return
+        self._stopping = False
+        self._thread = threading.Thread(target=self._loop, name="nodegraph-control", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the control thread after its current tick and join it."""
+        thread = self._thread
+        if thread is None:
+            return
+        self._stopping = True
+        self._inbox.put((_CALL, lambda: None, Future()))
+        thread.join()
+        self._thread = None
+        self._thread_id = None
+        self.run_pending()  # calls posted while stopping (e.g. final edits) still run
+
+    def _loop(self) -> None:
+        self._thread_id = threading.get_ident()
+        while not self._stopping:
+            timeout = 0.25
+            if self._timers:
+                timeout = min(timeout, max(0.0, self._timers[0][0] - self.clock.now()))
+            try:
+                self._accept(self._inbox.get(timeout=timeout))
+            except queue.Empty:
+                pass
+            self.run_pending()
+
+    def run_pending(self, max_ticks: int | None = None) -> int:
+        """Run due timers, calls and ticks until nothing is pending; returns ticks run."""
+        ticks = 0
+        while True:
+            self._drain_inbox()
+            self._fire_due_timers()
+            if not self._pending or (max_ticks is not None and ticks >= max_ticks):
+                return ticks
+            if self._tick():
+                ticks += 1
+
+    def run_until(self, t: float) -> None:
+        """Virtual clock only: advance to ``t``, running every timer and tick due."""
+        clock = self.clock
+        if not isinstance(clock, VirtualClock):
+            raise RuntimeError("run_until needs a virtual clock")
+        while True:
+            if self.run_pending(MAX_TICKS_PER_INSTANT) >= MAX_TICKS_PER_INSTANT:
+                log.warning("a zero-delay feedback loop is spinning at t=%.3f s", clock.now())
+            self._drain_inbox()
+            if self._timers and self._timers[0][0] <= t:
+                clock.advance_to(max(clock.now(), self._timers[0][0]))
+                continue
+            clock.advance_to(t)
+            self.run_pending(MAX_TICKS_PER_INSTANT)
+            return
+
+    # -- internals (control thread) ---------------------------------------------------
+
+    def _drain_inbox(self) -> None:
+        inbox = self._inbox
+        while True:
+            try:
+                item = inbox.get_nowait()
+            except queue.Empty:
+                return
+            self._accept(item)
+
+    def _accept(self, item: tuple) -> None:
+        if item[0] == _TIMER:
+            heapq.heappush(self._timers, (item[1], next(self._seq), item[2], item[3]))
+        else:
+            self._pending.append(item)
+
+    def _fire_due_timers(self) -> None:
+        timers = self._timers
+        now = self.clock.now()
+        while timers and timers[0][0] <= now:
+            due, _, handle, fn = heapq.heappop(timers)
+            if not handle.cancelled:
+                try:
+                    fn(due)
+                except Exception as exc:  # a timer belongs to a node; keep running
+                    log.exception("timer callback failed: %s", exc)
+        self._drain_inbox()
+
+    def _tick(self) -> bool:
+        """Deliver one batch of pending messages and propagate. False if the head of
+        the queue was only calls."""
+        pending = self._pending
+        taken: set[tuple] = set()
+        while pending:
+            item = pending[0]
+            kind = item[0]
+            if kind == _CALL:
+                if taken:
+                    break
+                pending.popleft()
+                _run_call(item[1], item[2])
+                continue
+            key = (kind, item[1], item[2])
+            if key in taken:
+                break
+            taken.add(key)
+            pending.popleft()
+            _, rn, port, value, t = item
+            if kind == _OUT:
+                self._emit(rn, port, value, t)
+            else:
+                self._deliver(rn, port, value, t, rn.hot.get(port, False))
+        if not taken:
+            return False
+        self.ticks += 1
+        for rn in self.order:
+            if rn.triggered:
+                rn.triggered = False
+                self._run_node(rn)
+        return True
+
+    def _run_node(self, rn: RuntimeNode) -> None:
+        inputs = rn.inputs
+        t = inputs.t
+        start = perf_counter()
+        try:
+            out = rn.node.process(inputs)
+        except Exception as exc:
+            out = None
+            rn.flag(exc, "raised in process")
+        else:
+            rn.status = "ok"
+        end = perf_counter()
+        rn.time_s += end - start
+        rn.calls += 1
+        rn.last_call = end
+        inputs.changed.clear()
+        inputs.t = 0.0
+        if not out:
+            return
+        for port, value in out.items():
+            if port not in rn.routes:
+                rn.flag(f"process returned unknown outlet {port!r} "
+                        f"(outlets: {', '.join(rn.routes) or 'none'})", "sent")
+                continue
+            size = rn.out_sizes.get(port)
+            if size is not None and isinstance(value, np.ndarray) and value.shape[0] != size:
+                rn.flag(f"outlet {port!r} sent {value.shape[0]} values, declared {size}", "sent")
+                continue
+            if rn.defers:
+                self.post(rn, port, value, t)
+            else:
+                self._emit(rn, port, value, t)
+
+    def _emit(self, rn: RuntimeNode, outlet: str, value: Any, t: float) -> None:
+        rn.sent += 1
+        rn.last_out[outlet] = value
+        for dst, inlet, hot, convert in rn.routes.get(outlet, ()):
+            self._deliver(dst, inlet, value if convert is None else convert(value), t, hot)
+
+    @staticmethod
+    def _deliver(dst: RuntimeNode, inlet: str, value: Any, t: float, hot: bool) -> None:
+        inputs = dst.inputs
+        inputs.values[inlet] = value
+        inputs.times[inlet] = t
+        inputs.changed.add(inlet)
+        if hot:
+            dst.triggered = True
+            if t > inputs.t:
+                inputs.t = t
+
+
+def _run_call(fn: Callable[[], Any], future: Future) -> None:
+    try:
+        future.set_result(fn())
+    except BaseException as exc:  # handed to whoever waits on the future
+        future.set_exception(exc)

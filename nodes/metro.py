@@ -1,0 +1,49 @@
+"""metro: a bang every interval, as Max's metro."""
+
+from __future__ import annotations
+
+from nodegraph import BANG, NUMBER, Inlet, Inputs, Node, Outlet, Param
+from nodegraph.scheduler import TimerHandle
+
+
+class Metro(Node):
+    """Send a bang every interval_ms while on.
+
+    Ticks are scheduled on the engine clock at exact multiples of the interval from
+    the start (no drift), and each bang carries its scheduled time as timestamp.
+    """
+
+    type_name = "metro"
+    category = "source"
+    inlets = (Inlet("toggle", NUMBER, "nonzero starts, 0 stops"),)
+    outlets = (Outlet("bang", BANG, "one bang per interval"),)
+    interval_ms = Param("float", 100.0, "time between bangs", range=(1.0, 600_000.0))
+    autostart = Param("bool", True, "start ticking when the patch starts")
+
+    def open(self) -> None:
+        self._timer: TimerHandle | None = None
+        if self.autostart:
+            self._start()
+
+    def _start(self) -> None:
+        if self._timer is None:
+            self._timer = self.ctx.schedule_at(self.ctx.now(), self._tick)
+
+    def _stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _tick(self, t: float) -> None:
+        self.ctx.post("bang", True, t)
+        self._timer = self.ctx.schedule_at(t + self.interval_ms / 1000.0, self._tick)
+
+    def process(self, inputs: Inputs) -> None:
+        if inputs["toggle"]:
+            self._start()
+        else:
+            self._stop()
+
+    def close(self) -> None:
+        if getattr(self, "_timer", None) is not None:
+            self._stop()

@@ -1,0 +1,138 @@
+"""Live edits through engine commands, each undone exactly, while the graph runs."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from nodegraph.edits import AddNode, Batch, Connect, Disconnect, Move, RemoveNode, SetParam, UNSET
+from nodegraph.errors import EditError
+from nodegraph.patch import Link, dump_patch
+
+from engine_helpers import engine_from
+
+PATCH = """\
+format: nodegraph/1
+nodes:
+  m: {type: metro, params: {interval_ms: 5}}
+  c: {type: constant, params: {value: [1, 2, 3]}}
+  s: {type: scale, params: {out_hi: 2.0}}
+  p: {type: print, params: {quiet: true}}
+links:
+  - m.bang -> c.bang
+  - c.out -> s.in
+  - s.out -> p.in
+layout:
+  m: [0, 0]
+  c: [0, 100]
+"""
+
+EDITS = [
+    AddNode("extra", "print", {"quiet": True}, (300, 300)),
+    RemoveNode("s"),
+    RemoveNode("c"),
+    Connect(Link("c", "out", "p", "in")),
+    Disconnect(Link("c", "out", "s", "in")),
+    SetParam("s", "out_hi", 5.0),
+    SetParam("s", "out_lo", -1.0),
+    SetParam("s", "out_hi", UNSET),
+    SetParam("m", "interval_ms", 20.0),
+    Move("c", (50, 50)),
+    Move("p", (400, 0)),
+    Move("m", None),
+    Batch((AddNode("q", "print"), Connect(Link("s", "out", "q", "in")))),
+]
+
+
+@pytest.mark.parametrize("edit", EDITS, ids=[repr(e)[:60] for e in EDITS])
+def test_each_edit_applies_and_undo_restores_the_exact_text(edit):
+    engine = engine_from(PATCH)
+    before = dump_patch(engine.patch)
+    engine.do(edit)
+    after = dump_patch(engine.patch)
+    assert after != before
+    assert engine.undo()
+    assert dump_patch(engine.patch) == before
+    assert engine.redo()
+    assert dump_patch(engine.patch) == after
+    engine.close()
+
+
+@pytest.mark.parametrize("edit,words", [
+    (AddNode("m", "print"), "already exists"),
+    (AddNode("x", "nope"), "unknown node type"),
+    (AddNode("on", "print"), "not a valid node id"),
+    (Connect(Link("m", "bang", "s", "in")), "m.bang sends bang but s.in takes vector"),
+    (Connect(Link("p", "in", "c", "bang")), "has no outlet"),
+    (Connect(Link("c", "out", "s", "in")), "already exists"),
+    (Disconnect(Link("m", "bang", "p", "in")), "no link"),
+    (SetParam("m", "interval_ms", -1), "expected a number in [1, 600000]"),
+    (SetParam("s", "in_hi", 0.0), "in_lo and in_hi are equal"),
+    (RemoveNode("zz"), "no node 'zz'"),
+    (Batch((AddNode("q", "print"), Connect(Link("q", "in", "m", "toggle")))), "has no outlet"),
+])
+def test_refused_edits_leave_the_graph_unchanged(edit, words):
+    engine = engine_from(PATCH)
+    before = dump_patch(engine.patch)
+    with pytest.raises(EditError, match=words.replace("[", r"\[").replace("]", r"\]")):
+        engine.do(edit)
+    assert dump_patch(engine.patch) == before
+    assert not engine.can_undo
+    engine.close()
+
+
+def test_edits_while_running_take_effect_and_ticking_goes_on():
+    engine = engine_from(PATCH, virtual=False)
+    engine.start()
+    try:
+        time.sleep(0.1)
+        engine.do(AddNode("tap", "print", {"quiet": True}))
+        engine.do(Connect(Link("s", "out", "tap", "in")))
+        engine.do(SetParam("s", "out_hi", 10.0))
+        time.sleep(0.1)
+        tap = engine.runtime["tap"].node
+        assert tap.count > 3
+        assert tap.last.tolist() == pytest.approx([10.0, 20.0, 30.0])
+        calls_before = engine.runtime["p"].calls
+        engine.do(RemoveNode("s"))
+        assert "s" not in engine.runtime
+        time.sleep(0.1)
+        assert engine.runtime["p"].calls == calls_before  # its only input is gone
+        engine.undo()
+        time.sleep(0.1)
+        assert engine.runtime["p"].calls > calls_before
+    finally:
+        engine.close()
+
+
+def test_ports_that_follow_params_rebuild_live():
+    engine = engine_from("""\
+format: nodegraph/1
+nodes:
+  k: {type: pack, params: {count: 2}}
+  p: {type: print, params: {quiet: true}}
+links:
+  - k.out -> p.in
+""")
+    engine.do(SetParam("k", "count", 3))
+    engine.send("k", "in2", 7.0)
+    engine.send("k", "in0", 1.0)
+    engine.scheduler.run_pending()
+    assert engine.runtime["p"].node.last.tolist() == [1.0, 0.0, 7.0]
+    engine.close()
+
+
+def test_shrinking_ports_with_links_on_them_is_refused():
+    engine = engine_from("""\
+format: nodegraph/1
+nodes:
+  c: {type: constant}
+  u: {type: unpack, params: {count: 3}}
+  p: {type: print}
+links:
+  - u.out2 -> p.in
+""")
+    with pytest.raises(EditError, match="no outlet 'out2'"):
+        engine.do(SetParam("u", "count", 2))
+    engine.close()
