@@ -43,6 +43,11 @@ class Context:
         event's timestamp (default: now). For sources and node-owned threads."""
         self._engine.scheduler.post(self._rn, outlet, value, t)
 
+    def post_latest(self, outlet: str, value: Any, t: float | None = None) -> None:
+        """Like ``post`` for streams where only the newest value matters (frames): a
+        value not yet taken by a tick is replaced and counted in ``dropped``."""
+        self._engine.scheduler.post_latest(self._rn, outlet, value, t)
+
     def schedule_at(self, t: float, fn: Callable[[float], None]) -> TimerHandle:
         """Call ``fn(t)`` on the control thread when the clock reaches ``t``."""
         return self._engine.scheduler.schedule_at(t, fn)

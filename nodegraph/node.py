@@ -183,5 +183,11 @@ class Node:
         """Write learned state (datasets, models, bookmarks) into ``folder``."""
 
     def report(self) -> dict[str, Any]:
-        """Extra figures for the run report (JSON-serializable)."""
+        """Live figures for the run report and the editor (JSON-serializable).
+
+        Called from any thread (the editor polls it while the graph runs), so it must
+        be cheap and only read state. Keys the editor shows by convention:
+        ``progress`` (0..1), ``loss``, ``loss_history`` (list, newest last, ≤ 200),
+        ``examples`` (count), ``training``/``running`` (bools), ``fps``, ``level_db``.
+        """
         return {}

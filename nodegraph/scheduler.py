@@ -5,7 +5,9 @@ Execution semantics (the contract the rest of the engine relies on):
 - **Inbox.** Any thread may post: a source's output (``post``), a message straight
   into an inlet (``send``), a timer (``schedule_at``), or a call to run on the control
   thread between ticks (``call``: live edits, state changes). Posting never blocks
-  and never runs a node.
+  and never runs a node. ``post_latest`` is for streams where only the newest value
+  matters (camera frames): a value still waiting on that outlet is replaced, not
+  queued, and counted as dropped.
 - **Ticks.** The control thread drains the inbox into a tick. A tick takes pending
   messages in arrival order until one would repeat a port already in the tick (that
   one waits for the next tick, so no message is ever dropped), delivers them, then
@@ -49,7 +51,7 @@ from .types import Converter
 log = logging.getLogger("nodegraph.scheduler")
 
 # Inbox item kinds.
-_OUT, _IN, _CALL, _TIMER = range(4)
+_OUT, _IN, _CALL, _TIMER, _LATEST = range(5)
 
 #: Ticks run at one instant of virtual time before the scheduler decides a
 #: zero-delay feedback loop is spinning and moves on.
@@ -68,7 +70,7 @@ class RuntimeNode:
     """
 
     __slots__ = ("id", "node", "inputs", "hot", "routes", "out_sizes", "triggered",
-                 "defers", "calls", "sent", "time_s", "errors", "last_error", "status",
+                 "defers", "calls", "sent", "dropped", "time_s", "errors", "last_error", "status",
                  "last_call", "last_out", "_logged")
 
     def __init__(self, node: Node) -> None:
@@ -82,6 +84,8 @@ class RuntimeNode:
         self.defers = node.breaks_cycles
         self.calls = 0
         self.sent = 0
+        #: values replaced by a newer one before a tick took them (post_latest)
+        self.dropped = 0
         self.time_s = 0.0
         self.errors = 0
         self.last_error = ""
@@ -106,6 +110,7 @@ class RuntimeNode:
 
     def stats(self) -> dict[str, Any]:
         return {"type": self.node.type_name, "calls": self.calls, "sent": self.sent,
+                "dropped": self.dropped,
                 "time_s": round(self.time_s, 6), "errors": self.errors,
                 "status": self.status, "last_error": self.last_error}
 
@@ -133,6 +138,8 @@ class Scheduler:
         self._pending: deque[tuple] = deque()
         self._timers: list[tuple[float, int, TimerHandle, Callable[[float], None]]] = []
         self._seq = itertools.count()
+        self._latest: dict[tuple[RuntimeNode, str], tuple[Any, float]] = {}
+        self._latest_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._thread_id: int | None = None
         self._stopping = False
@@ -142,6 +149,19 @@ class Scheduler:
     def post(self, rn: RuntimeNode, outlet: str, value: Any, t: float | None = None) -> None:
         """A value leaving ``rn`` on ``outlet`` (sources, delays)."""
         self._inbox.put((_OUT, rn, outlet, value, self.clock.now() if t is None else t))
+
+    def post_latest(self, rn: RuntimeNode, outlet: str, value: Any,
+                    t: float | None = None) -> None:
+        """Like ``post``, but replaces a value still waiting on the same outlet."""
+        key = (rn, outlet)
+        stamped = (value, self.clock.now() if t is None else t)
+        with self._latest_lock:
+            waiting = key in self._latest
+            self._latest[key] = stamped
+        if waiting:
+            rn.dropped += 1
+        else:
+            self._inbox.put((_LATEST, rn, outlet))
 
     def send(self, rn: RuntimeNode, inlet: str, value: Any, t: float | None = None) -> None:
         """A value arriving at ``rn``'s ``inlet`` from outside the graph."""
@@ -276,6 +296,12 @@ class Scheduler:
                 pending.popleft()
                 _run_call(item[1], item[2])
                 continue
+            if kind == _LATEST:
+                kind = _OUT
+                with self._latest_lock:
+                    value, t = self._latest.pop((item[1], item[2]))
+                item = (_OUT, item[1], item[2], value, t)
+                pending[0] = item
             key = (kind, item[1], item[2])
             if key in taken:
                 break

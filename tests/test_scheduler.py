@@ -270,3 +270,23 @@ def test_offline_needs_a_virtual_clock():
     with pytest.raises(RuntimeError):
         engine.run_offline(1.0)
     assert isinstance(Engine(parse_patch(DIAMOND), registry(), VirtualClock()).clock, VirtualClock)
+
+
+def test_post_latest_keeps_only_the_newest_waiting_value():
+    engine = engine_from("""\
+format: nodegraph/1
+nodes:
+  cam: {type: t-emit}
+  sink: {type: t-sink}
+links:
+  - cam.out -> sink.in
+""")
+    ctx = engine.runtime["cam"].node.ctx
+    for i in range(5):
+        ctx.post_latest("out", float(i), t=float(i))
+    engine.scheduler.run_pending()
+    ctx.post_latest("out", 9.0, t=9.0)
+    engine.scheduler.run_pending()
+    assert engine.runtime["sink"].node.got == [(4.0, 4.0), (9.0, 9.0)]
+    assert engine.report()["nodes"]["cam"]["dropped"] == 4
+    engine.close()
