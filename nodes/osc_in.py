@@ -26,10 +26,11 @@ class OscIn(Node):
     on ``text`` (joined by spaces), and ``bang`` fires; a message without arguments
     (a Wekinator control message) only bangs. Other argument types (blobs, arrays,
     MIDI) are ignored. With ``size`` > 0, a message carrying another number of
-    numeric arguments is dropped, counted (``wrong_size``) and logged the first
-    time; so is one whose values do not fit float32 (``non_finite``). Packets that
-    are not OSC are counted per port (``malformed``) and never stop the server.
-    Messages leave with their arrival time as timestamp.
+    numeric arguments is dropped, counted (``wrong_size``) and logged once per new
+    count; one whose values are not finite in float32 is dropped and counted
+    (``non_finite``). Packets that are not OSC are counted per port
+    (``malformed``) and never stop the server. Messages leave with their arrival
+    time as timestamp.
     """
 
     type_name = "osc-in"
@@ -63,7 +64,7 @@ class OscIn(Node):
         self.messages = 0
         self.wrong_size = 0
         self.non_finite = 0
-        self._last_wrong_count: int | None = None
+        self._warned_counts: set[int] = set()
         self._subscription: osc.Subscription | None = None
         self._subscribe()
 
@@ -92,8 +93,8 @@ class OscIn(Node):
         texts = [a for a in args if isinstance(a, str)]
         if self.size and len(numbers) != self.size:
             self.wrong_size += 1
-            if len(numbers) != self._last_wrong_count:
-                self._last_wrong_count = len(numbers)
+            if len(numbers) not in self._warned_counts:
+                self._warned_counts.add(len(numbers))
                 self.ctx.log.warning("%s carried %d numbers, expected %d (size); dropped",
                                      address, len(numbers), self.size)
             return

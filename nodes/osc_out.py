@@ -39,7 +39,7 @@ class OscOut(Node):
         osc.check_host(self.host)
 
     def open(self) -> None:
-        self.sent = 0
+        self.messages = 0
         self.coalesced = 0
         self._next_slot = float("-inf")
         self._pending: list[float] | None = None
@@ -93,7 +93,7 @@ class OscOut(Node):
             self._client.send_message(self.address, args)
         except OSError as exc:
             raise OSError(f"cannot send OSC to {self.host}:{self.port}: {exc}") from None
-        self.sent += 1
+        self.messages += 1
         self._next_slot = now + (1.0 / self.max_rate if self.max_rate else 0.0)
 
     def close(self) -> None:
@@ -103,7 +103,7 @@ class OscOut(Node):
             self._client.close()
 
     def report(self) -> dict[str, Any]:
-        if not hasattr(self, "sent"):
+        if not hasattr(self, "messages"):
             return {}
-        return {"sending_to": f"{self.host}:{self.port}", "sent": self.sent,
+        return {"sending_to": f"{self.host}:{self.port}", "messages": self.messages,
                 "coalesced": self.coalesced}

@@ -95,8 +95,7 @@ class OscServer(BlockingOSCUDPServer):
         self.malformed = 0
         self.unmatched = 0
         self.unmatched_addresses: tuple[str, ...] = ()
-        host_, port_ = self.server_address[:2]
-        self.label = f"{host_}:{port_}"
+        self.label = "%s:%d" % self.server_address[:2]
         self._thread = threading.Thread(target=self.serve_forever, args=(POLL_S,),
                                         name=f"osc-server {self.label}", daemon=True)
 
