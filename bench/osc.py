@@ -82,7 +82,8 @@ class Echo(Server):
     def __init__(self, answer_port: int) -> None:
         self.client = SimpleUDPClient("127.0.0.1", answer_port)
         dispatcher = Dispatcher()
-        dispatcher.map("/wek/inputs", lambda _a, *args: self.client.send_message("/wek/outputs", list(args)))
+        dispatcher.map("/wek/inputs",
+                       lambda _a, *args: self.client.send_message("/wek/outputs", list(args)))
         super().__init__(dispatcher)
 
 

@@ -39,7 +39,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def pump(engine: Engine, until: Callable[[], bool], resend: Callable[[], None] | None = None) -> None:
+def pump(engine: Engine, until: Callable[[], bool],
+         resend: Callable[[], None] | None = None) -> None:
     """Run the control graph on this thread until ``until()`` holds. ``resend`` is
     called every 50 ms (UDP may drop a datagram under a flood)."""
     deadline = time.monotonic() + DEADLINE_S
@@ -67,7 +68,8 @@ class Peer:
     def __init__(self) -> None:
         self.got: list[tuple[str, list]] = []
         dispatcher = Dispatcher()
-        dispatcher.set_default_handler(lambda address, *args: self.got.append((address, list(args))))
+        dispatcher.set_default_handler(
+            lambda address, *args: self.got.append((address, list(args))))
         self.port = free_port()
         self.server = BlockingOSCUDPServer(("127.0.0.1", self.port), dispatcher)
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,))
