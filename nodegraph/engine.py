@@ -230,8 +230,11 @@ class Engine:
         if not self._opened:
             self.patch, self.graph = patch, graph
             return
+        # A node is kept (with its state) unless its type changed, or it failed to
+        # open and its params changed: then a fresh instance gets another try.
         kept = {i for i, rn in self.runtime.items()
-                if i in graph.nodes and graph.nodes[i].type_name == rn.node.type_name}
+                if i in graph.nodes and graph.nodes[i].type_name == rn.node.type_name
+                and not (rn.status == "failed" and graph.nodes[i].params != rn.node.params)}
         added = {i: self._open_node(graph.nodes[i]) for i in graph.order if i not in kept}
         removed = [rn for i, rn in self.runtime.items() if i not in kept]
         changed = [(self.runtime[i], name, value)

@@ -60,13 +60,15 @@ class Boom(Node):
 
 
 class BadOpen(Node):
-    """Test node: fails to open."""
+    """Test node: fails to open while ``unplugged``."""
 
     type_name = "t-bad-open"
     inlets = (Inlet("in", ANY),)
+    unplugged = Param("bool", True, "fail in open")
 
     def open(self) -> None:
-        raise OSError("device unplugged")
+        if self.unplugged:
+            raise OSError("device unplugged")
 
 
 class Sink(Node):

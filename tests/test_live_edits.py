@@ -136,3 +136,20 @@ links:
     with pytest.raises(EditError, match="no outlet 'out2'"):
         engine.do(SetParam("u", "count", 2))
     engine.close()
+
+
+def test_a_failed_node_gets_another_try_when_its_params_change():
+    engine = engine_from("""\
+format: nodegraph/1
+nodes:
+  dev: {type: t-bad-open}
+  m: {type: metro}
+links:
+  - m.bang -> dev.in
+""")
+    assert engine.runtime["dev"].status == "failed"
+    engine.do(SetParam("dev", "unplugged", False))
+    assert engine.runtime["dev"].status == "idle"
+    engine.run_offline(0.25)
+    assert engine.runtime["dev"].calls >= 2
+    engine.close()
