@@ -91,8 +91,15 @@ def _instantiate(patch: Patch, registry: Registry, problems: list[Problem]) -> d
                 nodes[node_id] = cls(node_id, spec.params)
             except Exception as exc:
                 problems.append(patch.problem(f"node {node_id!r} ({spec.type}): {exc}",
-                                              "nodes", node_id))
+                                              *_where_raised(node_id, exc)))
     return nodes
+
+
+def _where_raised(node_id: str, exc: Exception) -> tuple:
+    """The YAML path to blame for a node's exception: the param a ParamError names
+    (its line, when the patch writes it), else the node."""
+    param = exc.param if isinstance(exc, ParamError) else None
+    return ("nodes", node_id, "params", param) if param else ("nodes", node_id)
 
 
 def _port_list(names: list[str]) -> str:
@@ -187,7 +194,7 @@ def _propagate_sizes(graph: Graph, problems: list[Problem]) -> None:
             infos = node.port_info(arriving)
         except Exception as exc:
             problems.append(patch.problem(f"node {node_id!r} ({node.type_name}): {exc}",
-                                          "nodes", node_id))
+                                          *_where_raised(node_id, exc)))
             infos = {}
         graph.port_infos[node_id] = infos
         for inlet, info in arriving.items():
