@@ -54,7 +54,7 @@ def test_division_by_zero_is_sent_as_zero_and_counted():
     feed(engine, "x", "b", 0.0)
     assert got(engine)[-1].tolist() == [0, 0, 0]
     rn = engine.runtime["x"]
-    assert rn.node.report() == {"guarded": 1 + 3 + 3}  # a / 0 before b arrived, then 1, then 3
+    assert rn.node.report() == {"guarded": 3 + 1 + 3}  # b unset (0), then one 0, then all
     assert rn.status == "ok" and rn.errors == 0
     engine.close()
 
