@@ -18,9 +18,10 @@ class Jitter(Node):
 
     The offsets wander around 0 with standard deviation ``amount``, forgetting their
     past over ``smooth_ms`` (0: a fresh independent offset each time), as ``noise``
-    does. The jittered vector is sent on every input and, while ``interval_ms`` is
-    above 0, again every interval with the last input, so a latent point that stands
-    still keeps moving. Same seed, same offsets, on any clock.
+    does. The jittered vector is sent on every input and, once no input has arrived
+    for ``interval_ms`` (when above 0), every interval_ms with the last input, so a
+    latent point that stands still keeps moving. Same seed, same offsets, on any
+    clock.
     """
 
     type_name = "jitter"
@@ -30,7 +31,8 @@ class Jitter(Node):
     amount = Param("float", 0.1, "standard deviation of the offsets", range=(0.0, 1.0e9))
     smooth_ms = Param("float", 500.0, "correlation time of the offsets (0: white noise)",
                       range=(0.0, 3_600_000.0))
-    interval_ms = Param("float", 50.0, "resend this often with new offsets (0: only on input)",
+    interval_ms = Param("float", 100.0, "resend this often with new offsets while no input "
+                        "arrives (0: only on input)",
                         range=(0.0, 600_000.0))
     seed = Param("int", 0, "start of the random sequence", range=(0, 2**31 - 1))
 
