@@ -14,6 +14,7 @@ from nodegraph.schema import valid_name
 from .control.values import as_vector
 from .expr import ExprError, compile_expression
 from .expr.functions import CONSTANTS, FUNCTIONS, reserved
+from .expr.parser import GRAMMAR
 
 OUTPUTS = ("vector", "number")
 MAX_INPUTS = 16
@@ -114,8 +115,10 @@ class Expr(Node):
         return {"guarded": getattr(self, "guarded", 0)}
 
 
+# The lists and the grammar come from the language itself, so they are written once.
 Expr.__doc__ = Expr.__doc__.replace("{functions}", ", ".join(FUNCTIONS)).replace(
-    "{constants}", ", ".join(CONSTANTS))
+    "{constants}", ", ".join(CONSTANTS)) + "\n    Grammar (``^`` and ``**`` are one operator):\n\n" \
+    + "".join(f"        {line}\n" for line in GRAMMAR.splitlines())
 
 
 def _quoted(text: str, limit: int = 60) -> str:

@@ -4,20 +4,10 @@ Expressions are arithmetic over named inputs (numbers or vectors), compiled by a
 hand-written tokenizer and recursive-descent parser into a short stack program that
 numpy evaluates. Nothing here ever reaches Python's ``eval``, ``exec``, ``compile``,
 attributes or imports: the only names an expression can mention are its inputs, the
-constants and the functions listed below, so a patch file from someone else cannot
+constants and the functions of :mod:`nodes.expr.functions`, so a patch file from someone else cannot
 run code. Length and nesting are bounded, so no input can exhaust the stack.
 
-Grammar (``^`` and ``**`` are the same operator)::
-
-    expression := sum [("<" | "<=" | ">" | ">=" | "==" | "!=") sum]
-    sum        := product (("+" | "-") product)*
-    product    := unary (("*" | "/" | "%") unary)*
-    unary      := ("-" | "+") unary | power
-    power      := postfix [("^" | "**") unary]            (right-associative)
-    postfix    := atom ["[" index "]"]
-    index      := integer | [integer] ":" [integer]        (integer: [-]digits)
-    atom       := number | name | name "(" expression ("," expression)* ")"
-                | "(" expression ")" | "[" expression ("," expression)* "]"
+The grammar is :data:`nodes.expr.parser.GRAMMAR`.
 
 Values are vectors; a number is a vector of one value and broadcasts against any
 vector. Operators and most functions work element by element; sizes that differ

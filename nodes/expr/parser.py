@@ -1,6 +1,6 @@
 """Recursive-descent parser: tokens straight into a stack program.
 
-Each grammar rule (see the package docstring) is one method; it emits the
+Each rule of :data:`GRAMMAR` is one method; it emits the
 instructions of what it parsed, operands before operators, so no syntax tree is
 kept. Names are resolved while parsing: an input, a constant, or (followed by ``(``)
 a function of :mod:`.functions`; anything else is an error naming the column.
@@ -20,6 +20,20 @@ from .errors import ExprError
 from .functions import BINARY, CONSTANTS, FUNCTIONS, NEGATE
 from .program import Instruction, Program
 from .tokens import Token, tokenize
+
+#: The language's grammar (``^`` and ``**`` are the same operator); shown in the
+#: ``expr`` node's documentation.
+GRAMMAR = """\
+expression := sum [("<" | "<=" | ">" | ">=" | "==" | "!=") sum]
+sum        := product (("+" | "-") product)*
+product    := unary (("*" | "/" | "%") unary)*
+unary      := ("-" | "+") unary | power
+power      := postfix [("^" | "**") unary]          (right-associative)
+postfix    := atom ["[" index "]"]
+index      := integer | [integer] ":" [integer]      (integer: [-]digits)
+atom       := number | name | name "(" expression ("," expression)* ")"
+            | "(" expression ")" | "[" expression ("," expression)* "]"
+"""
 
 MAX_LENGTH = 1000
 MAX_DEPTH = 32
