@@ -156,7 +156,7 @@ def test_long_flat_expressions_run_as_a_loop():
     assert ev(text, a=[1, 2]) == [450, 900]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(st.text(alphabet="ab01.e+-*/%^()[],:<=>! __sinlogmax\"'", max_size=60))
 def test_arbitrary_text_either_compiles_and_runs_or_raises_expr_error(text):
     try:
@@ -164,6 +164,28 @@ def test_arbitrary_text_either_compiles_and_runs_or_raises_expr_error(text):
     except ExprError:
         return
     try:
-        program.run({"a": np.array([1.0, 2.0]), "b": np.array([0.5])})
+        result = program.run({"a": np.array([1.0, 2.0]), "b": np.array([0.5])})
     except ExprError:
-        pass
+        return
+    assert result.ndim == 1 and result.dtype == np.float64
+
+
+PIECES = ["a", "b", "1", "0", "2.5", "-1", "pi", "sin(", "max(", "sum(", "min(", "clip(",
+          "where(", "mix(", "norm(", "(", ")", "[", "]", ",", ":", "+", "-", "*", "/", "^",
+          "%", "<", "==", " "]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=25).map("".join))
+def test_token_soup_either_compiles_and_runs_or_raises_expr_error(text):
+    try:
+        program = compile_expression(text, ["a", "b"])
+    except ExprError:
+        return
+    try:
+        result = program.run({"a": np.array([1.0, 2.0]), "b": np.array([0.5])})
+    except ExprError:
+        return
+    assert result.ndim == 1 and result.dtype == np.float64
+    size = program.size({"a": 2, "b": 1})
+    assert size is None or size == result.size

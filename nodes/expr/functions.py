@@ -1,6 +1,7 @@
 """The functions, operators and constants an expression may use: nothing else.
 
-Every value is a 1-D float64 array (a number has one value). A function has a set of
+Every value is a 1-D float64 array (a number has one value), and every function
+returns one (reductions a 1-value array). A function has a set of
 argument counts it accepts, an implementation over arrays, and a size rule used to
 check sizes when the patch loads:
 

@@ -89,7 +89,7 @@ class Program:
 
     def run(self, values: Mapping[str, np.ndarray]) -> np.ndarray:
         """Evaluate with ``values`` (1-D float64 arrays by input name); a 1-D float64
-        result. Non-finite results (x/0, log(0)) are left for the caller to guard;
+        result (every function maps 1-D float64 arrays to one). Non-finite results (x/0, log(0)) are left for the caller to guard;
         ExprError for sizes that do not combine or an index out of range."""
         stack: list[np.ndarray] = []
         with np.errstate(all="ignore"):
@@ -99,8 +99,12 @@ class Program:
                 elif ins.op == "input":
                     stack.append(values[ins.arg])
                 elif ins.op == "call":
-                    args = stack[len(stack) - ins.count:]
-                    del stack[len(stack) - ins.count:]
+                    if ins.count == 2:
+                        right = stack.pop()
+                        args = [stack.pop(), right]
+                    else:
+                        args = stack[len(stack) - ins.count:]
+                        del stack[len(stack) - ins.count:]
                     stack.append(self._call(ins, args))
                 elif ins.op == "index":
                     vector = stack.pop()
@@ -126,4 +130,4 @@ class Program:
         except ValueError:
             _broadcast([a.size for a in args], repr(fn.name), ins.column)
             raise
-        return np.atleast_1d(np.asarray(result, dtype=np.float64))
+        return result
