@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from nodegraph.clock import VirtualClock
 from nodegraph.edits import AddNode, RemoveNode, SetParam
 from nodegraph.engine import Engine, apply_overrides
 from nodegraph.errors import EditError, PatchError
@@ -81,9 +83,7 @@ def folder(tmp_path: Path) -> Path:
 
 
 def load(path: Path) -> Engine:
-    from nodegraph.clock import VirtualClock
-    patch = load_patch(path)
-    return Engine(patch, registry(), clock=VirtualClock())
+    return Engine(load_patch(path), registry(), clock=VirtualClock())
 
 
 def problems(path: Path, reg=None) -> str:
@@ -109,8 +109,7 @@ def test_the_engine_runs_the_flattened_graph(folder):
     assert graph.nodes["v1/s"].out_hi == 10.0 and graph.nodes["v2/s"].out_hi == 2.0
     assert graph.nodes["fx/m"].scale == [-1.0]
     engine.open()
-    engine.scheduler.post(engine.runtime["src"], "out", __import__("numpy").array([0.5, 1.0],
-                                                                                "float32"))
+    engine.scheduler.post(engine.runtime["src"], "out", np.array([0.5, 1.0], np.float32))
     engine.scheduler.run_pending()
     values = {k: [v.tolist() for v, _ in engine.runtime[k].node.got] for k in "abcd"}
     assert values["a"] == [[5, 10]] and values["b"] == [[1, 2]] and values["d"] == [[-0.5, -1]]
@@ -135,7 +134,7 @@ def test_an_abstraction_checks_and_runs_on_its_own(folder):
     engine = load(folder / "voice.yaml")
     assert engine.graph.nodes["s"].out_hi == 2.0  # the declared default
     engine.open()
-    engine.send("x", "in", __import__("numpy").array([1.0], "float32"))
+    engine.send("x", "in", np.array([1.0], np.float32))
     engine.scheduler.run_pending()
     assert engine.runtime["y"].last_out["out"].tolist() == [2.0]
     engine.close()

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from nodegraph import PortInfo
+from nodegraph.edits import SetParam
 from nodes.concat import Concat
 from nodes.select_dims import SelectDims
 
@@ -207,7 +208,6 @@ def test_send_receive_loop_runs_one_step_per_tick():
 
 
 def test_receive_follows_a_renamed_channel():
-    from nodegraph.edits import SetParam
     engine = rig("nodes:\n  s: {type: send, params: {name: b}}\n"
                  "  r: {type: receive, params: {name: a}}\n  out: {type: t-sink}\n"
                  "links:\n  - r.out -> out.in\n")
