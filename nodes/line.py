@@ -16,7 +16,9 @@ class Line(Node):
     """Glide from the current value to each target over time_ms, in grain_ms steps.
 
     The first target is sent at once (there is nothing to glide from). A new target
-    mid-glide starts a new glide from wherever the line is. ``time`` sets the glide
+    mid-glide starts a new glide from wherever the line is, without resetting the
+    step cadence, so targets streaming in faster than grain_ms still move the line
+    every grain_ms. ``time`` sets the glide
     time for the next target only (as Max's line); 0 jumps. A target of another size
     than the current value is sent at once. Steps run on the engine clock and carry
     their own time as timestamp; ``done`` bangs when a glide arrives.
@@ -33,7 +35,10 @@ class Line(Node):
 
     def open(self) -> None:
         self._value: np.ndarray | None = None
+        #: the glide in progress: (start value, start time, end time, target)
+        self._glide: tuple[np.ndarray, float, float, np.ndarray] | None = None
         self._timer: TimerHandle | None = None
+        self._timer_at = 0.0
         self._next_time: float | None = None
 
     def process(self, inputs: Inputs) -> dict[str, Any] | None:
@@ -44,26 +49,35 @@ class Line(Node):
         target = as_vector(inputs["target"], "target")
         duration_ms = self.time_ms if self._next_time is None else self._next_time
         self._next_time = None
-        self._cancel()
         if duration_ms == 0 or self._value is None or self._value.shape != target.shape:
-            self._value = target
+            self._cancel()
+            self._value, self._glide = target, None
             return {"out": target, "done": True}
-        start, now = self._value.copy(), self.ctx.now()
-        duration, grain = duration_ms / 1000.0, self.grain_ms / 1000.0
-        end = now + duration
-
-        def step(t: float) -> None:
-            if t >= end:
-                self._value, self._timer = target, None
-                self.ctx.post("out", target, t)
-                self.ctx.post("done", True, t)
-                return
-            self._value = (start + (target - start) * ((t - now) / duration)).astype(np.float32)
-            self.ctx.post("out", self._value, t)
-            self._timer = self.ctx.schedule_at(min(end, t + grain), step)
-
-        self._timer = self.ctx.schedule_at(min(end, now + grain), step)
+        now = self.ctx.now()
+        end = now + duration_ms / 1000.0
+        self._glide = (self._value.copy(), now, end, target)
+        # A step already due keeps its time, so a stream of targets arriving faster
+        # than grain_ms still gets a step every grain_ms.
+        if self._timer is None or self._timer_at > end:
+            self._cancel()
+            self._schedule(min(end, now + self.grain_ms / 1000.0))
         return None
+
+    def _schedule(self, t: float) -> None:
+        self._timer_at = t
+        self._timer = self.ctx.schedule_at(t, self._step)
+
+    def _step(self, t: float) -> None:
+        self._timer = None
+        start, t0, end, target = self._glide
+        if t >= end:
+            self._value, self._glide = target, None
+            self.ctx.post("out", target, t)
+            self.ctx.post("done", True, t)
+            return
+        self._value = (start + (target - start) * ((t - t0) / (end - t0))).astype(np.float32)
+        self.ctx.post("out", self._value, t)
+        self._schedule(min(end, t + self.grain_ms / 1000.0))
 
     def _cancel(self) -> None:
         if self._timer is not None:

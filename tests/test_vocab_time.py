@@ -56,8 +56,21 @@ def test_line_retargets_mid_glide_from_where_it_is():
     engine.run_offline(0.5)
     values = [float(v[0]) for v in got(engine)]
     assert values[:3] == pytest.approx([0, 3, 6])
-    assert values[3] == pytest.approx(6 * 0.7) and values[-1] == 0
+    # the step due at 0.09 keeps its time: 6 -> 0 over 0.1 s from 0.065
+    assert stamps(engine)[3] == pytest.approx(0.09) and values[3] == pytest.approx(6 * 0.75)
+    assert values[-1] == 0 and stamps(engine)[-1] == pytest.approx(0.165)
     assert len(got(engine, "done")) == 2  # the first jump and the last glide
+    engine.close()
+
+
+def test_line_keeps_stepping_while_targets_stream_in_faster_than_its_grain():
+    engine = rig(LINE)
+    feed(engine, "n", "target", vec(0))
+    for i in range(1, 31):  # a new target every 10 ms for 0.3 s
+        feed(engine, "n", "target", vec(i))
+        engine.run_offline(0.01)
+    steps = stamps(engine)[1:]
+    assert len(steps) == 10 and steps == pytest.approx([0.03 * k for k in range(1, 11)])
     engine.close()
 
 
