@@ -23,7 +23,7 @@ _ZERO = np.zeros(1)
 
 
 class Expr(Node):
-    """Compute ``expression`` over the inputs and send the result.
+    """Compute the expression over the inputs and send the result.
 
     Each name in ``inputs`` is an inlet and a variable: with ``inputs: mouth jaw``,
     write ``mouth * 2 + jaw``. Values are vectors (a number is a 1-value vector that

@@ -11,7 +11,7 @@ from .control.values import as_vector
 
 
 class Gate(Node):
-    """Send each message at ``in`` out of the open outlet: out1..outN, or none.
+    """Pass each message to the open outlet (out1..outN), or to none.
 
     ``select`` opens an outlet by number: 0 closes the gate, 1 opens ``out1``, and so
     on (numbers round to the nearest outlet; above N opens the last). It is cold: it

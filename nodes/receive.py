@@ -10,7 +10,7 @@ from .control.names import Named
 
 
 class Receive(Named):
-    """Send out every message a ``send`` with the same name and scope received.
+    """Send out every message that a send of the same name and scope received.
 
     Messages keep their source timestamps and leave on the tick after the send ran.
     See ``send`` for scopes.

@@ -13,7 +13,7 @@ from .control.values import as_vector
 
 
 class SelectDims(Node):
-    """Send the dimensions listed in ``dims`` (0-based; negative counts from the end).
+    """Send the dimensions listed in dims (0-based; negative counts from the end).
 
     Dimensions may repeat or be reordered: ``[2, 0]`` sends the third then the first
     value. Labels follow the chosen dimensions. An index outside the arriving vector

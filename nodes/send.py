@@ -10,7 +10,7 @@ from .control.names import Named
 
 
 class Send(Named):
-    """Send each message to every ``receive`` with the same name and scope.
+    """Send each message to every receive with the same name and scope.
 
     Names are local to the patch instance by default (``scope: patch``): inside an
     abstraction included twice, each instance has its own channels. ``scope: global``

@@ -11,7 +11,7 @@ from .control.values import as_vector
 
 
 class Threshold(Node):
-    """Bang ``up`` when the value rises past the level, ``down`` when it falls back.
+    """Bang up when the value rises past the level, down when it falls back.
 
     With hysteresis h the value must rise to level + h/2 to count as up and fall to
     level - h/2 to count as down, so a noisy signal near the level (a mouth half
