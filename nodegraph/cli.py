@@ -2,7 +2,7 @@
 
 ``nodegraph run PATCH``     run a patch (``--duration``, ``--report``, ``--set``, ``--offline``)
 ``nodegraph check PATCH..`` exit 0 when every patch is valid, 1 with file:line problems
-``nodegraph nodes``         list node types (``--json`` for the full schemas)
+``nodegraph nodes``         list node types (``--json`` full schemas, ``--markdown`` the reference)
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .clock import RealClock, VirtualClock
+from .docs import node_reference
 from .engine import Engine
 from .errors import PatchError
 from .registry import default_registry
@@ -56,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
 
     nodes = sub.add_parser("nodes", help="list node types")
     nodes.add_argument("--json", action="store_true", help="full schemas as JSON")
+    nodes.add_argument("--markdown", action="store_true",
+                       help="the node reference (docs/nodes.md) as Markdown")
     nodes.set_defaults(func=cmd_nodes)
     return parser
 
@@ -124,6 +127,9 @@ def cmd_nodes(args: argparse.Namespace) -> int:
     registry = default_registry()
     if args.json:
         print(json.dumps(registry.schemas(), indent=1))
+        return 0
+    if args.markdown:
+        sys.stdout.write(node_reference(registry))
         return 0
     by_category: dict[str, list[str]] = {}
     for name in registry.names():

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .names import NameTable
 from .schema import UNKNOWN, PortInfo
 from .scheduler import TimerHandle
 
@@ -47,6 +48,11 @@ class Context:
         """Like ``post`` for streams where only the newest value matters (frames): a
         value not yet taken by a tick is replaced and counted in ``dropped``."""
         self._engine.scheduler.post_latest(self._rn, outlet, value, t)
+
+    @property
+    def names(self) -> NameTable:
+        """The engine's named channels (send/receive); see :mod:`nodegraph.names`."""
+        return self._engine.names
 
     def schedule_at(self, t: float, fn: Callable[[float], None]) -> TimerHandle:
         """Call ``fn(t)`` on the control thread when the clock reaches ``t``."""

@@ -50,7 +50,11 @@ def _require_node(patch: Patch, node_id: str) -> NodeSpec:
 
 @dataclass(frozen=True)
 class AddNode:
-    """Add a node (at ``index`` in node order; at the end when None)."""
+    """Add a node (at ``index`` in node order; at the end when None).
+
+    For a subpatch node, ``type`` is "" and ``include`` (a patch file path) or
+    ``subpatch`` (an inline body) says what it holds.
+    """
 
     id: str
     type: str
@@ -58,14 +62,17 @@ class AddNode:
     pos: tuple[float, float] | None = None
     index: int | None = None
     layout_index: int | None = None
+    include: str | None = None
+    subpatch: Patch | None = None
 
     def apply(self, patch: Patch) -> Command:
         if not valid_name(self.id):
             raise EditError(f"{self.id!r} is not a valid node id (letters, digits, _ or -)")
         if self.id in patch.nodes:
             raise EditError(f"a node named {self.id!r} already exists")
-        patch.nodes = _insert(patch.nodes, self.id, NodeSpec(self.type, dict(self.params)),
-                              self.index)
+        spec = NodeSpec(self.type, dict(self.params), self.include,
+                        self.subpatch.copy() if self.subpatch is not None else None)
+        patch.nodes = _insert(patch.nodes, self.id, spec, self.index)
         if self.pos is not None:
             patch.layout = _insert(patch.layout, self.id, tuple(self.pos), self.layout_index)
         return RemoveNode(self.id)
@@ -87,7 +94,7 @@ class RemoveNode:
         pos = patch.layout.pop(self.id, None)
         del patch.nodes[self.id]
         restore: list[Command] = [AddNode(self.id, spec.type, dict(spec.params), pos, index,
-                                          layout_index)]
+                                          layout_index, spec.include, spec.subpatch)]
         restore += [Connect(link, i) for i, link in removed]
         return Batch(tuple(restore))
 

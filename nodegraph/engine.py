@@ -33,6 +33,7 @@ from .context import Context
 from .edits import Command
 from .errors import EditError, PatchError, Problem
 from .graph import Graph, check_patch
+from .names import NameTable
 from .node import Node
 from .patch import Patch, dump_patch, load_patch, save_patch
 from .registry import Registry, default_registry
@@ -57,6 +58,8 @@ class Engine:
         self.runtime: dict[str, RuntimeNode] = {}
         #: (node id, signal inlet) → ((source node, outlet), ...)
         self.signal_sources: dict[tuple[str, str], tuple[tuple[Node, str], ...]] = {}
+        #: named message channels (send/receive), shared by every node of this engine
+        self.names = NameTable()
         self._undo: list[Command] = []
         self._redo: list[Command] = []
         self._saved_text = dump_patch(patch) if patch.path else None

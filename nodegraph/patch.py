@@ -2,7 +2,9 @@
 
 The file format (``format: nodegraph/1``) is specified in ``docs/patch-format.md``.
 This module only knows the document's shape; whether node types, ports and params
-exist is the graph checker's job (:mod:`nodegraph.graph`).
+exist is the graph checker's job (:mod:`nodegraph.graph`), and expanding subpatches
+(``include:`` and inline ``subpatch:`` nodes) is :mod:`nodegraph.subpatch`'s. The
+document keeps a subpatch as the single node the file writes.
 
 Saving writes the canonical form: loading a canonical file and saving it again
 reproduces it byte for byte. Comments are not kept; use ``description``.
@@ -24,8 +26,13 @@ from .storage import atomic_write_text
 from .yamlsrc import YamlProblem, parse
 
 FORMAT = "nodegraph/1"
-TOP_KEYS = ("format", "description", "nodes", "links", "layout")
-NODE_KEYS = ("type", "params")
+TOP_KEYS = ("format", "description", "params", "nodes", "links", "layout")
+#: The sections of an inline ``subpatch:`` body.
+BODY_KEYS = ("description", "params", "nodes", "links", "layout")
+#: A node has exactly one of these ...
+NODE_KINDS = ("type", "include", "subpatch")
+#: ... and optionally params.
+NODE_KEYS = NODE_KINDS + ("params",)
 #: Lines longer than this put a node's params on lines of their own.
 LINE_WIDTH = 100
 
@@ -55,10 +62,24 @@ class Link:
 
 @dataclass
 class NodeSpec:
-    """A node as the patch states it: its type and the params written explicitly."""
+    """A node as the patch states it: what it is, and the params written explicitly.
+
+    A node is one of: a node type (``type``); an abstraction in another patch file
+    (``include``: its path, relative to this patch's file; ``type`` is ""); or an
+    inline subpatch (``subpatch``: the nested patch body; ``type`` is "").
+    """
 
     type: str
     params: dict[str, Any] = field(default_factory=dict)
+    include: str | None = None
+    subpatch: Patch | None = None
+
+    @property
+    def kind(self) -> str:
+        """"type", "include" or "subpatch"."""
+        if self.include is not None:
+            return "include"
+        return "subpatch" if self.subpatch is not None else "type"
 
 
 @dataclass
@@ -69,6 +90,8 @@ class Patch:
     links: list[Link] = field(default_factory=list)
     layout: dict[str, tuple[float, float]] = field(default_factory=dict)
     description: str | None = None
+    #: params this patch declares, with their defaults (``$name`` in node params)
+    params: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
     lines: dict[tuple, int] = field(default_factory=dict, compare=False, repr=False)
 
@@ -99,7 +122,7 @@ class Patch:
         """A deep copy (line numbers shared: they describe the file, not the state)."""
         return Patch(nodes=copy.deepcopy(self.nodes), links=list(self.links),
                      layout=dict(self.layout), description=self.description,
-                     path=self.path, lines=self.lines)
+                     params=copy.deepcopy(self.params), path=self.path, lines=self.lines)
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -142,21 +165,44 @@ def parse_patch(text: str, path: Path | None = None) -> Patch:
         else:
             fail(f"format {data['format']!r} is not readable here; this nodegraph reads "
                  f"'{FORMAT}'", "format")
-    description = data.get("description")
-    if description is not None and not isinstance(description, str):
-        fail("description must be text", "description")
-    else:
-        patch.description = description
-
-    _read_nodes(data.get("nodes"), patch, fail)
-    _read_links(data.get("links"), patch, fail)
-    _read_layout(data.get("layout"), patch, fail)
+    _read_body(data, patch, problems)
     if problems:
         raise PatchError(problems)
     return patch
 
 
-def _read_nodes(nodes: Any, patch: Patch, fail) -> None:
+def _read_body(data: dict, patch: Patch, problems: list[Problem]) -> None:
+    """Read the sections shared by a patch file and an inline subpatch."""
+
+    def fail(message: str, *where: Any) -> None:
+        problems.append(patch.problem(message, *where))
+
+    description = data.get("description")
+    if description is not None and not isinstance(description, str):
+        fail("description must be text", "description")
+    else:
+        patch.description = description
+    _read_params(data.get("params"), patch, fail)
+    _read_nodes(data.get("nodes"), patch, fail, problems)
+    _read_links(data.get("links"), patch, fail)
+    _read_layout(data.get("layout"), patch, fail)
+
+
+def _read_params(params: Any, patch: Patch, fail) -> None:
+    if params is None:
+        return
+    if not isinstance(params, dict):
+        fail("'params' must map param names to default values", "params")
+        return
+    for name, value in params.items():
+        if not valid_name(name):
+            fail(f"param name {name!r} must be a name (letters, digits, _ or -, starting "
+                 "with a letter)", "params", name)
+            continue
+        patch.params[name] = value
+
+
+def _read_nodes(nodes: Any, patch: Patch, fail, problems: list[Problem]) -> None:
     if nodes is None:
         fail("missing 'nodes:' section; add the nodes as 'id: {type: name}'")
         return
@@ -175,11 +221,14 @@ def _read_nodes(nodes: Any, patch: Patch, fail) -> None:
         for key in spec:
             if key not in NODE_KEYS:
                 fail(f"node {node_id!r} has unknown key {key!r}; a node has "
-                     f"{' and '.join(NODE_KEYS)}", "nodes", node_id, key)
-        node_type = spec.get("type")
-        if not isinstance(node_type, str) or not node_type:
-            fail(f"node {node_id!r} needs 'type: <node type>' (nodegraph nodes lists them)",
-                 "nodes", node_id)
+                     f"{', '.join(NODE_KINDS)} (one of them) and params", "nodes", node_id, key)
+        kinds = [k for k in NODE_KINDS if k in spec]
+        if not kinds:
+            fail(f"node {node_id!r} needs 'type: <node type>' ('nodegraph nodes' lists them), "
+                 "or 'include: <file.yaml>', or 'subpatch: {nodes: ...}'", "nodes", node_id)
+            continue
+        if len(kinds) > 1:
+            fail(f"node {node_id!r} has {' and '.join(kinds)}; keep one", "nodes", node_id)
             continue
         params = spec.get("params", {})
         if params is None:
@@ -188,7 +237,45 @@ def _read_nodes(nodes: Any, patch: Patch, fail) -> None:
             fail(f"params of {node_id!r} must map param names to values", "nodes", node_id,
                  "params")
             continue
-        patch.nodes[node_id] = NodeSpec(node_type, dict(params))
+        node = _read_node(node_id, kinds[0], spec[kinds[0]], patch, fail, problems)
+        if node is not None:
+            node.params = dict(params)
+            patch.nodes[node_id] = node
+
+
+def _read_node(node_id: str, kind: str, value: Any, patch: Patch, fail,
+               problems: list[Problem]) -> NodeSpec | None:
+    where = ("nodes", node_id, kind)
+    if kind == "type":
+        if not isinstance(value, str) or not value:
+            fail(f"node {node_id!r} needs 'type: <node type>' (nodegraph nodes lists them)",
+                 *where)
+            return None
+        return NodeSpec(value)
+    if kind == "include":
+        if not isinstance(value, str) or not value.strip():
+            fail(f"node {node_id!r}: include takes a patch file path, e.g. "
+                 "'include: voice.yaml' (relative to this file)", *where)
+            return None
+        return NodeSpec("", include=value)
+    if not isinstance(value, dict):
+        fail(f"node {node_id!r}: subpatch takes a patch body: {{nodes: {{...}}, links: "
+             "[...]}", *where)
+        return None
+    body = Patch(path=patch.path, lines=_subtree(patch.lines, where))
+    for key in value:
+        if key not in BODY_KEYS:
+            problems.append(body.problem(f"unknown section {key!r} in subpatch {node_id!r}; "
+                                         f"a subpatch has {', '.join(BODY_KEYS)}", key))
+    before = len(problems)
+    _read_body(value, body, problems)
+    return NodeSpec("", subpatch=body) if len(problems) == before else None
+
+
+def _subtree(lines: dict[tuple, int], prefix: tuple) -> dict[tuple, int]:
+    """The line map of the YAML under ``prefix``, with paths relative to it."""
+    n = len(prefix)
+    return {path[n:]: line for path, line in lines.items() if path[:n] == prefix}
 
 
 def _read_links(links: Any, patch: Patch, fail) -> None:
@@ -241,31 +328,48 @@ def flow(value: Any) -> str:
 
 def dump_patch(patch: Patch) -> str:
     """The canonical text of a patch."""
-    out = [f"format: {FORMAT}"]
+    return "\n".join([f"format: {FORMAT}", *_body_lines(patch, "")]) + "\n"
+
+
+def _body_lines(patch: Patch, indent: str) -> list[str]:
+    """The sections of ``patch`` at ``indent`` (a file, or an inline subpatch body)."""
+    out = []
     if patch.description is not None:
-        out.append(f"description: {flow(patch.description)}")
+        out.append(f"{indent}description: {flow(patch.description)}")
+    if patch.params:
+        out.append(f"{indent}params:")
+        out.extend(f"{indent}  {name}: {flow(value)}" for name, value in patch.params.items())
     if not patch.nodes:
-        out.append("nodes: {}")
+        out.append(f"{indent}nodes: {{}}")
     else:
-        out.append("nodes:")
+        out.append(f"{indent}nodes:")
         for node_id, spec in patch.nodes.items():
-            out.extend(_node_lines(node_id, spec))
+            out.extend(_node_lines(node_id, spec, indent + "  "))
     if patch.links:
-        out.append("links:")
-        out.extend(f"  - {link}" for link in patch.links)
+        out.append(f"{indent}links:")
+        out.extend(f"{indent}  - {link}" for link in patch.links)
     if patch.layout:
-        out.append("layout:")
-        out.extend(f"  {node_id}: {flow(list(pos))}" for node_id, pos in patch.layout.items())
-    return "\n".join(out) + "\n"
+        out.append(f"{indent}layout:")
+        out.extend(f"{indent}  {node_id}: {flow(list(pos))}"
+                   for node_id, pos in patch.layout.items())
+    return out
 
 
-def _node_lines(node_id: str, spec: NodeSpec) -> list[str]:
-    inline = {"type": spec.type, "params": spec.params} if spec.params else {"type": spec.type}
-    line = f"  {node_id}: {flow(inline)}"
-    if len(line) <= LINE_WIDTH:
-        return [line]
-    lines = [f"  {node_id}:", f"    type: {flow(spec.type)}", "    params:"]
-    lines.extend(f"      {name}: {flow(value)}" for name, value in spec.params.items())
+def _node_lines(node_id: str, spec: NodeSpec, indent: str) -> list[str]:
+    head = {"include": spec.include} if spec.kind == "include" else {"type": spec.type}
+    if spec.kind != "subpatch":
+        inline = {**head, "params": spec.params} if spec.params else head
+        line = f"{indent}{node_id}: {flow(inline)}"
+        if len(line) <= LINE_WIDTH:
+            return [line]
+        (key, value), = head.items()
+        lines = [f"{indent}{node_id}:", f"{indent}  {key}: {flow(value)}"]
+    else:
+        lines = [f"{indent}{node_id}:", f"{indent}  subpatch:",
+                 *_body_lines(spec.subpatch, indent + "    ")]
+    if spec.params:
+        lines.append(f"{indent}  params:")
+        lines.extend(f"{indent}    {name}: {flow(value)}" for name, value in spec.params.items())
     return lines
 
 

@@ -50,7 +50,16 @@ def _require_name(name: str, what: str) -> None:
 
 
 class ParamError(ValueError):
-    """A param value that does not fit its declaration; the message says what fits."""
+    """A param value that does not fit its declaration; the message says what fits.
+
+    ``param`` names the param at fault when a node raises this itself (a check that
+    involves several params, or a value parsed further, like an expression), so the
+    patch checker can point at that param's line.
+    """
+
+    def __init__(self, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
 
 
 @dataclass(frozen=True)

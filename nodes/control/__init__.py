@@ -1,0 +1,1 @@
+"""Helpers shared by the control nodes (not scanned for node types)."""
