@@ -12,7 +12,7 @@ import pytest
 from skimage import data
 
 from nodegraph.errors import PatchError
-from nodes.vision.landmarkers import BLENDSHAPES
+from nodes.vision.landmarkers import BLENDSHAPES, to_array
 
 from engine_helpers import engine_from
 
@@ -148,3 +148,13 @@ nodes:
 links:
   - hand.left -> features.landmarks
 """)
+
+
+def test_landmarks_read_from_wire_bytes_match_the_protobuf_fields():
+    with mediapipe.solutions.face_mesh.FaceMesh(static_image_mode=True,
+                                                refine_landmarks=True) as mesh:
+        found = mesh.process(data.astronaut()).multi_face_landmarks[0]
+    slow = np.array([(p.x, p.y, p.z) for p in found.landmark], np.float32)
+    assert np.array_equal(to_array(found), slow)
+    found.landmark[5].visibility = 0.5  # another field set: the bytes differ, still read right
+    assert np.array_equal(to_array(found), slow)
