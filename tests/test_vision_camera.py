@@ -70,10 +70,11 @@ def test_test_face_frames_are_paced_by_the_clock_and_repeat_exactly():
 
 def test_a_late_graph_skips_frames_instead_of_queueing_them():
     engine, cam, sink = camera_engine("{width: 160, height: 120, fps: 10}")
-    engine.clock.advance_to(1.0)  # the control thread was busy for a second
+    engine.scheduler.run_pending()  # frame 0 at t = 0
+    engine.clock.advance_to(1.0)  # then the control thread was busy for a second
     engine.scheduler.run_pending()
-    assert [t for _, t in sink.got] == [pytest.approx(1.0)]
-    assert cam.node.report()["dropped"] == 10
+    assert [t for _, t in sink.got] == [0.0, pytest.approx(1.0)]  # frames 1–9 skipped
+    assert cam.node.report()["dropped"] == 9
     engine.close()
 
 

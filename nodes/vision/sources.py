@@ -76,14 +76,15 @@ class PacedSource:
         self.counter = counter
         self.fps = fps
         self.ended = False
-        self._t0 = 0.0
+        self._t0: float | None = None
         self._n = 0
         self._timer: TimerHandle | None = None
 
     def start(self) -> None:
-        self._t0 = self.ctx.now()
+        """Frame 0 leaves when the engine first runs timers (its time is t0)."""
+        self._t0 = None
         self._n = 0
-        self._timer = self.ctx.schedule_at(self._t0, self._tick)
+        self._timer = self.ctx.schedule_at(self.ctx.now(), self._tick)
 
     def stop(self) -> None:
         if self._timer is not None:
@@ -91,6 +92,8 @@ class PacedSource:
             self._timer = None
 
     def _tick(self, _due: float) -> None:
+        if self._t0 is None:  # not at open: nodes opened after this one take time
+            self._t0 = self.ctx.now()
         n = self._n
         # Real clock only: frames whose time has already passed are skipped, not queued.
         behind = int((self.ctx.now() - self._t0) * self.fps + 1e-6) - n
