@@ -44,6 +44,7 @@ NOSE_TIP = (223.4, 130.0)      # [1]
 NOSE_DEPTH = 14.0              # how far the nose stands out of the rounded head, photo pixels
 NOSE_SIZE = 15.0               # its extent (Gaussian sigma), photo pixels
 MAX_JAW_DROP = 13.0            # photo pixels the lower lip moves at mouth = 1
+JAW_REACH = 46.0               # the jaw moves nothing further than this from mouth / chin
 MOUTH_SHADOW_RGB = (38.0, 14.0, 18.0)    # mouth interior under the upper teeth ...
 MOUTH_TONGUE_RGB = (150.0, 62.0, 70.0)   # ... shading to the tongue above the lower lip
 
@@ -167,19 +168,26 @@ class FaceRenderer:
                   - self._nose * math.sin(pitch))
         map_x = face_x.astype(np.float32)
         map_y = face_y.astype(np.float32)
-        if pose.mouth > 0.0:
-            drop, gap, depth = self._jaw_drop(face_x, face_y, pose.mouth)
-            map_y -= drop
+        box = self._jaw_box(face_x, face_y) if pose.mouth > 0.0 else None
+        if box is not None:
+            drop, gap, depth = self._jaw_drop(face_x[box], face_y[box], pose.mouth)
+            map_y[box] -= drop
         out = cv2.remap(self._window, map_x, map_y, cv2.INTER_LINEAR,
                         borderMode=cv2.BORDER_REPLICATE)
-        if pose.mouth > 0.0:
-            rows = np.flatnonzero(gap.any(axis=1))
-            if rows.size:
-                band = slice(rows[0], rows[-1] + 1)
-                shade, depth = gap[band, :, None], depth[band, :, None]
-                interior = self._shadow + (self._tongue - self._shadow) * depth
-                out[band] = (out[band] * (1.0 - shade) + interior * shade).astype(np.uint8)
+        if box is not None:
+            shade, depth = gap[..., None], depth[..., None]
+            interior = self._shadow + (self._tongue - self._shadow) * depth
+            out[box] = (out[box] * (1.0 - shade) + interior * shade).astype(np.uint8)
         return out
+
+    def _jaw_box(self, x: np.ndarray, y: np.ndarray) -> tuple[slice, slice] | None:
+        """The window rows and columns the mouth and jaw can move (None: none)."""
+        rows = np.flatnonzero(((y >= self._split_y - 1.0)
+                               & (y <= self._chin_y + JAW_REACH)).any(axis=1))
+        cols = np.flatnonzero((np.abs(x - self._mouth_x) <= JAW_REACH).any(axis=0))
+        if not rows.size or not cols.size:
+            return None
+        return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
 
     def _jaw_drop(self, x: np.ndarray, y: np.ndarray,
                   mouth: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -193,10 +201,10 @@ class FaceRenderer:
         d = MAX_JAW_DROP * min(1.0, mouth)
         dx = np.abs(x - self._mouth_x)
         lens = np.sqrt(np.clip(1.0 - (dx / MOUTH_HALF_WIDTH) ** 2, 0.0, 1.0))
-        jaw = 1.0 - _smoothstep((dx - 26.0) / 22.0)
+        jaw = 1.0 - _smoothstep((dx - 26.0) / (JAW_REACH - 26.0))
         below = y - self._split_y
         lips = 1.0 - _smoothstep(below / 22.0)
-        neck = 1.0 - _smoothstep((y - self._chin_y - 4.0) / 40.0)
+        neck = 1.0 - _smoothstep((y - self._chin_y - 4.0) / (JAW_REACH - 4.0))
         drop = np.where(below > 0.0, d * (lips * lens + (1.0 - lips) * jaw) * neck, 0.0)
         opening = d * lens
         gap = (np.clip(below + 0.5, 0.0, 1.0) * np.clip(opening - below + 0.5, 0.0, 1.0)
