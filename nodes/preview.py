@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from nodegraph import FRAME, LANDMARKS, Inlet, Inputs, Node, Outlet
-from nodes.vision.drawing import draw_face, draw_hand
+from nodes.vision.drawing import connections, draw_face, draw_hand
 
 
 class Preview(Node):
@@ -26,10 +26,7 @@ class Preview(Node):
     outlets = (Outlet("frame", FRAME, "a copy of the frame with the landmarks drawn"),)
 
     def open(self) -> None:
-        # MediaPipe's connection tables are imported on first draw; do it now.
-        from nodes.vision.drawing import _connections
-
-        _connections()
+        connections()  # imports MediaPipe's tables now rather than on the first frame
 
     def process(self, inputs: Inputs) -> dict[str, Any]:
         image = inputs["frame"].copy()

@@ -14,8 +14,8 @@ RIGHT_HAND_RGB = (255, 40, 200)
 
 
 @lru_cache(maxsize=1)
-def _connections() -> dict[str, np.ndarray]:
-    """Index pairs (K, 2) of the face contours, irises and hand skeleton."""
+def connections() -> dict[str, np.ndarray]:
+    """Index pairs (K, 2) of the face contours, irises and hand skeleton (cached)."""
     from mediapipe.python.solutions import face_mesh_connections as face
     from mediapipe.python.solutions import hands_connections as hands
 
@@ -51,7 +51,7 @@ def draw_face(image: np.ndarray, landmarks: np.ndarray) -> None:
     and, with 478 points, the irises."""
     h, w = image.shape[:2]
     points = _pixels(landmarks, w, h)
-    lines = _connections()
+    lines = connections()
     _dots(image, points, FACE_RGB, 2)
     _lines(image, points, lines["contours"], CONTOUR_RGB)
     if len(points) >= 478:
@@ -63,5 +63,5 @@ def draw_hand(image: np.ndarray, landmarks: np.ndarray, left: bool) -> None:
     h, w = image.shape[:2]
     rgb = LEFT_HAND_RGB if left else RIGHT_HAND_RGB
     points = _pixels(landmarks, w, h)
-    _lines(image, points, _connections()["hand"], rgb)
+    _lines(image, points, connections()["hand"], rgb)
     _dots(image, points, rgb, 3)
