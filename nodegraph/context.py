@@ -54,6 +54,17 @@ class Context:
         """The engine's named channels (send/receive); see :mod:`nodegraph.names`."""
         return self._engine.names
 
+    @property
+    def dropped(self) -> int:
+        """Values this node posted with ``post_latest`` that a newer one replaced
+        before a tick took them."""
+        return self._rn.dropped
+
+    def end_run(self, reason: str) -> None:
+        """Ask a headless run (``Engine.run_for`` / ``run_offline``) to finish now,
+        e.g. when a video file has played to its end. The editor ignores it."""
+        self._engine.request_end(f"{self.id}: {reason}")
+
     def schedule_at(self, t: float, fn: Callable[[float], None]) -> TimerHandle:
         """Call ``fn(t)`` on the control thread when the clock reaches ``t``."""
         return self._engine.scheduler.schedule_at(t, fn)

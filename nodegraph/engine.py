@@ -66,6 +66,8 @@ class Engine:
         self._opened = False
         self._edit_lock = threading.RLock()
         self.started_at: float | None = None
+        #: why a node asked to end the run (``Context.end_run``), or None
+        self.end_reason: str | None = None
 
     @classmethod
     def load(cls, path: str | Path, overrides: Iterable[str] = (),
@@ -139,14 +141,21 @@ class Engine:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def request_end(self, reason: str) -> None:
+        """End ``run_for`` / ``run_offline`` early (from any thread); the first
+        reason given is kept and shown in the run report as ``ended_by``."""
+        if self.end_reason is None:
+            self.end_reason = reason
+            log.info("ending the run: %s", reason)
+
     def run_for(self, seconds: float | None) -> float:
-        """Real time: run until ``seconds`` pass (forever if None) or Ctrl-C.
-        Returns the seconds actually run. The caller closes the engine."""
+        """Real time: run until ``seconds`` pass (forever if None), Ctrl-C, or a node
+        ends the run. Returns the seconds actually run. The caller closes the engine."""
         self.start()
         start = time.perf_counter()
         deadline = None if seconds is None else start + seconds
         try:
-            while deadline is None or time.perf_counter() < deadline:
+            while (deadline is None or time.perf_counter() < deadline) and self.end_reason is None:
                 remaining = 0.05 if deadline is None else deadline - time.perf_counter()
                 time.sleep(max(0.0, min(0.05, remaining)))
         except KeyboardInterrupt:
@@ -156,8 +165,9 @@ class Engine:
         return time.perf_counter() - start
 
     def run_offline(self, seconds: float, step: float = OFFLINE_STEP_S) -> float:
-        """Virtual clock: advance ``seconds`` as fast as the nodes allow, running the
-        control graph and each node's ``offline_step`` every ``step`` seconds."""
+        """Virtual clock: advance ``seconds`` as fast as the nodes allow (or until a
+        node ends the run), running the control graph and each node's
+        ``offline_step`` every ``step`` seconds."""
         clock = self.clock
         if not isinstance(clock, VirtualClock):
             raise RuntimeError("offline runs need Engine(..., clock=VirtualClock())")
@@ -168,7 +178,7 @@ class Engine:
                     and rn.status != "failed"]
         end = start + seconds
         t = start
-        while t < end - 1e-12:
+        while t < end - 1e-12 and self.end_reason is None:
             t = min(end, t + step)
             self.scheduler.run_until(t)
             for node in stepping:
@@ -332,7 +342,9 @@ class Engine:
         return {"patch": str(self.patch.path) if self.patch.path else None,
                 "duration_s": round(duration_s, 3),
                 "mode": "offline" if self.clock.virtual else "realtime",
-                "ticks": self.scheduler.ticks, "nodes": nodes, **sections}
+                "ticks": self.scheduler.ticks,
+                **({"ended_by": self.end_reason} if self.end_reason else {}),
+                "nodes": nodes, **sections}
 
 
 def apply_overrides(patch: Patch, overrides: Iterable[str]) -> None:

@@ -26,7 +26,7 @@ def test_check_valid_and_invalid(tmp_path):
     bad.write_text("format: nodegraph/1\nnodes:\n  m: {type: metr}\n")
     result = nodegraph("check", str(DEMO), str(bad))
     assert result.returncode == 1
-    assert f"{bad}:3: node 'm': unknown node type 'metr'; did you mean metro?" in result.stderr
+    assert f"{bad}:3: node 'm': unknown node type 'metr'; did you mean metro" in result.stderr
 
 
 def test_run_writes_the_report(tmp_path):

@@ -277,7 +277,7 @@ def test_inline_subpatch_errors_point_into_the_same_file(tmp_path):
                            "        a: {type: metr}\n      links:\n        - a.out -> b.in\n")
     message = problems(tmp_path / "m.yaml")
     m = tmp_path / "m.yaml"
-    assert f"{m}:6: node 'a': unknown node type 'metr'; did you mean metro?" in message
+    assert f"{m}:6: node 'a': unknown node type 'metr'; did you mean metro" in message
     assert f"{m}:8: link a.out -> b.in: no node named 'b'; nodes: a (in subpatch fx ({m}:3))" \
         in message
 

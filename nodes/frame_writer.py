@@ -1,0 +1,74 @@
+"""frame-writer: save every Nth frame as a PNG, for checking a headless run."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nodegraph import FRAME, Inlet, Inputs, Node, Param
+
+
+class FrameWriter(Node):
+    """Save every Nth frame as a PNG, for checking a headless run.
+
+    Frame ``n`` (counted from 0, so the first is always saved) is written as
+    ``<folder>/<prefix>_<n, 6 digits>.png`` when ``n`` is a multiple of ``every``. Encoding and
+    writing run on the node's own thread; the control thread only hands the frame
+    over (it waits only if the writer falls 8 frames behind). The report gives the
+    number of files ``written`` and the ``last_file``.
+    """
+
+    type_name = "frame-writer"
+    category = "vision"
+    inlets = (Inlet("frame", FRAME, "RGB frame"),)
+    folder = Param("path", "frames", "where to write (relative to the patch; created if missing)")
+    every = Param("int", 30, "write one frame in this many", range=(1, 1_000_000))
+    prefix = Param("text", "frame", "file name prefix")
+
+    def open(self) -> None:
+        import cv2
+
+        self._cv2 = cv2
+        self._dir = self.ctx.resolve(self.folder)
+        self._dir.mkdir(parents=True, exist_ok=True)
+        self.seen = 0
+        self.written = 0
+        self.last_file = ""
+        self._queue: queue.Queue[tuple[Path, np.ndarray] | None] = queue.Queue(maxsize=8)
+        self._thread = threading.Thread(target=self._write_loop, name=f"frame-writer-{self.id}",
+                                        daemon=True)
+        self._thread.start()
+
+    def process(self, inputs: Inputs) -> None:
+        n = self.seen
+        self.seen += 1
+        if n % self.every == 0:
+            path = self._dir / f"{self.prefix}_{n:06d}.png"
+            self._queue.put((path, inputs["frame"]))
+
+    def _write_loop(self) -> None:
+        cv2 = self._cv2
+        while (item := self._queue.get()) is not None:
+            path, frame = item
+            try:
+                if not cv2.imwrite(str(path), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)):
+                    raise OSError(f"could not write {path}")
+            except Exception as exc:  # a bad frame or a full disk must not stop the writer
+                self.ctx.error(exc)
+            else:
+                self.written += 1
+                self.last_file = str(path)
+
+    def close(self) -> None:
+        thread = getattr(self, "_thread", None)
+        if thread is not None:
+            self._queue.put(None)
+            thread.join()
+            self._thread = None
+
+    def report(self) -> dict[str, Any]:
+        return {"written": getattr(self, "written", 0), "last_file": getattr(self, "last_file", "")}
