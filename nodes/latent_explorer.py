@@ -78,8 +78,9 @@ class LatentExplorer(Node):
             self._encoder = load_encoder(model_path(self.model, self.ctx.resolve))
         self._point = self._slider_point()
         self._load_state()
+        self._ready = True
         self.ctx.post("out", self._vector())
-        if self.sound and self._candidates_from != self._source():
+        if (self.sound or self._candidates) and self._candidates_from != self._source():
             self._prepare(reload_model=False)
 
     def close(self) -> None:
@@ -89,6 +90,8 @@ class LatentExplorer(Node):
             worker.join(timeout=30.0)
 
     def save_state(self, folder: Path) -> None:
+        if not getattr(self, "_ready", False):
+            return  # open failed (a bad file?): leave what is on disk alone
         path = folder / STATE_FILE
         if not self._bookmarks and not self._candidates:
             path.unlink(missing_ok=True)
@@ -209,8 +212,9 @@ class LatentExplorer(Node):
 
         def work() -> None:
             try:
-                loaded = (load_encoder(model_file) if model_file else None) if reload_model \
-                    else encoder
+                loaded = encoder
+                if reload_model:
+                    loaded = load_encoder(model_file) if model_file else None
                 candidates = _candidates(loaded, sound_file, k) if sound_file else {}
             except Exception as exc:  # reported on the node; the control thread goes on
                 self.ctx.error(f"points from sound: {type(exc).__name__}: {exc}")

@@ -51,13 +51,12 @@ class Normalize(Node):
         self._scaler: Scaler | None = None
         self._window: deque[tuple[float, np.ndarray]] = deque(maxlen=MAX_WINDOW)
         folder = self.ctx.data_dir
-        if folder is None:
-            return
-        for method in (self.method, *METHODS):  # one file at most, unless copied in by hand
-            path = folder / self._file_name(method)
+        for method in (self.method, *METHODS) if folder is not None else ():
+            path = folder / self._file_name(method)  # one file at most, unless copied in
             if path.exists():
                 self._scaler = scalers.from_json(flucoma.read_json_file(path), str(path))
-                return
+                break
+        self._ready = True
 
     @staticmethod
     def _file_name(method: str) -> str:
@@ -112,6 +111,8 @@ class Normalize(Node):
         atomic_write_json(path, self._scaler.to_json())
 
     def save_state(self, folder: Path) -> None:
+        if not getattr(self, "_ready", False):
+            return  # open failed (a bad file?): leave what is on disk alone
         scaler = self._scaler
         for method in METHODS:
             if scaler is None or method != scaler.method:

@@ -93,6 +93,7 @@ class Regress(Node):
         if folder is not None and folder.is_dir():
             self._model = algorithms.load_model(folder, self.algorithm)
         self._running = self.autorun and self._model is not None
+        self._ready = True
 
     def close(self) -> None:
         if hasattr(self, "_trainer"):
@@ -101,6 +102,8 @@ class Regress(Node):
             self._store.close()
 
     def save_state(self, folder: Path) -> None:
+        if not getattr(self, "_ready", False):
+            return  # open failed (a bad file?): leave what is on disk alone
         self._store.save(folder, live=folder == self.ctx.data_dir)
         self._save_model(folder, self._model)
 
@@ -171,8 +174,9 @@ class Regress(Node):
         if not self.ctx.offline:
             self._trainer.start(fit, background=True)
             return
-        outcome = self._trainer.start(fit, background=False) and self._trainer.last
-        if outcome.status in ("diverged", "failed"):
+        self._trainer.start(fit, background=False)
+        outcome = self._trainer.last
+        if outcome is not None and outcome.status in ("diverged", "failed"):
             raise RuntimeError(outcome.message)
 
     def _finished(self, outcome: Outcome) -> None:
@@ -184,9 +188,7 @@ class Regress(Node):
                 self.ctx.error(outcome.message)
             return
         self._model = outcome.model
-        self.ctx.log.info("trained %s on %d examples in %.2f s (loss %.3g)",
-                          outcome.model.algorithm, len(self._store), outcome.seconds,
-                          self._trainer.job.loss if self._trainer.job else float("nan"))
+        self.ctx.log.info("trained %s in %.2f s", outcome.model.algorithm, outcome.seconds)
         folder = self._store.folder
         if folder is not None:
             try:

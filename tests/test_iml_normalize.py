@@ -156,3 +156,14 @@ def test_the_fit_is_saved_with_the_patch_as_flucoma_json(tmp_path, data):
     again = Rig(path)
     assert again.node.report()["fitted"] and np.allclose(again.feed(data[3:4]), expected)
     again.engine.close()
+
+
+def test_a_bad_saved_scaler_fails_the_node_and_saving_keeps_it(tmp_path):
+    folder = tmp_path / "p.data" / "norm"
+    folder.mkdir(parents=True)
+    (folder / "standardize.json").write_text('{"cols": 3, "mean": [0, 0, 0]}')
+    rig = Rig(tmp_path / "p.yaml")
+    rn = rig.engine.runtime["norm"]
+    assert rn.status == "failed" and "missing field 'std'" in rn.last_error
+    rig.engine.save()
+    assert (folder / "standardize.json").read_text() == '{"cols": 3, "mean": [0, 0, 0]}'

@@ -272,3 +272,21 @@ def test_predict_and_examples_are_safe_from_another_thread():
     thread.join()
     assert not errors and d.map.report()["examples"] == 210
     d.engine.close()
+
+
+def test_a_bad_file_fails_the_node_clearly_and_saving_leaves_the_files_alone(tmp_path):
+    folder = tmp_path / "p.data" / "map"
+    folder.mkdir(parents=True)
+    (folder / "inputs.json").write_text('{"cols": 2, "data": {"a": [0, 0]}}')
+    bad = '{"cols": 3, "data": {"a": [1, 2]}}'
+    (folder / "outputs.json").write_text(bad)
+    engine = make(path=tmp_path / "p.yaml")
+    rn = engine.runtime["map"]
+    assert rn.status == "failed"
+    assert "outputs.json: point 'a': expected 3 numbers, got 2" in rn.last_error
+    d = Driver(engine)
+    d.post("x", [1, 2])                     # the rest of the patch runs on
+    engine.save()
+    assert (folder / "outputs.json").read_text() == bad
+    assert sorted(p.name for p in folder.iterdir()) == ["inputs.json", "outputs.json"]
+    engine.close()
