@@ -11,9 +11,11 @@ so the control thread never waits for training.
 - **Rollback.** A fit whose loss or weights stop being finite (or whose loss explodes
   past :data:`EXPLODED_LOSS`) ends as ``diverged`` and the caller keeps its previous
   model; so does a cancelled or failed one.
-- **Sharing two cores.** The thread runs at nice +10 (Linux), so the control and audio
-  threads win the CPU, and fits keep BLAS single-threaded (:func:`.algorithms.fit`).
-  Python's GIL is still shared: the bench measures the control tick gaps.
+- **Sharing two cores and the GIL.** The thread runs at nice +10 (Linux), so the control
+  and audio threads win the CPU, and fits keep BLAS single-threaded
+  (:func:`.algorithms.fit`). scikit-learn's training loop holds the GIL between short
+  numpy calls; a thread waiting for it gets it within the interpreter's switch interval
+  (5 ms by default). ``bench/iml.py`` measures the control tick gaps while training.
 """
 
 from __future__ import annotations
