@@ -29,8 +29,9 @@ class Normalize(Node):
 
     ``read`` a FluCoMa JSON file: a DataSet (e.g. a regress node's ``inputs.json``, or
     one written in Max) is fitted on with ``method``; a Normalize, Standardize or
-    RobustScale file is imported and used as it is. ``write`` exports the scaler as FluCoMa JSON. Fit before recording examples
-    downstream: refitting changes what recorded inputs mean.
+    RobustScale file is imported and used as it is. ``write`` exports the scaler as
+    FluCoMa JSON. Fit before recording examples downstream: refitting changes what
+    recorded inputs mean.
     """
 
     type_name = "normalize"

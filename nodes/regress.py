@@ -114,7 +114,8 @@ class Regress(Node):
         if "clear" in changed:
             self._store.clear()
         if "delete_last" in changed:
-            self.ctx.log.info("deleted the last round: %d examples", self._store.delete_last_round())
+            deleted = self._store.delete_last_round()
+            self.ctx.log.info("deleted the last round: %d examples", deleted)
         if "record_while" in changed:
             on = bool(inputs["record_while"])
             if on and not self._recording:

@@ -21,9 +21,10 @@ Design choices (see docs/iml.md):
   training and the scaling folded into the saved layers. No input dimension is scaled
   by less than the median dimension's deviation, so one held still while recording
   cannot swing the mapping when it moves in performance (measured: 5–10× less swing than
-  plain standardisation); inputs in mixed units therefore want a normalize node upstream. Training runs in chunks of iterations (about 0.1 s each) so it
-  reports progress and stops promptly on cancel; ``previous`` continues training a
-  network of the same shape (FluCoMa's behaviour on each ``fit``).
+  plain standardisation); inputs in mixed units therefore want a normalize node
+  upstream. Training runs in chunks of iterations (about 0.1 s each) so it reports
+  progress and stops promptly on cancel; ``previous`` continues training a network of
+  the same shape (FluCoMa's behaviour on each ``fit``).
 - **KNN** regression, distance-weighted (1/d): reproduces recorded anchors exactly
   (REFERENCE.md); distances in the input space as it arrives (normalize upstream).
 - **linear / poly**: ridge regression (``alpha``) on monomials of the inputs, scaled as
@@ -32,6 +33,7 @@ Design choices (see docs/iml.md):
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 import warnings
@@ -411,14 +413,16 @@ def fit(settings: Settings, x: np.ndarray, y: np.ndarray, job: Job,
     return model
 
 
+@functools.cache
 def single_threaded_blas() -> None:
     """Limit OpenBLAS to one thread, for the whole process, from the first fit on.
 
     Measured on these 2-core machines: with OpenBLAS's default 2 threads (spinning while
     another thread holds the other core) L-BFGS steps of scikit-learn's MLP ran 40–100×
     slower and starved the control thread. The control path's matrices are too small
-    for BLAS threads to help. Set once, never restored: a context manager would race
-    between two nodes training at once. Libraries load first, or the limit misses them.
+    for BLAS threads to help. Set once (it costs ~4 ms), never restored: a context
+    manager would race between two nodes training at once. The libraries load first, or
+    the limit would miss them.
     """
     import scipy.optimize  # noqa: F401  (loads scipy's OpenBLAS)
     import sklearn.neural_network  # noqa: F401
