@@ -71,7 +71,8 @@ class Regress(Node):
     degree = Param("int", 2, "poly: polynomial degree", range=(1, 6))
     seed = Param("int", 0, "mlp: random seed of the initial weights (same seed, same "
                  "examples: same network)", range=(0, 2**31 - 1))
-    autorun = Param("bool", False, "run from the start when a trained model was loaded")
+    autorun = Param("bool", False, "run from the start (examples saved without a trained "
+                    "model are trained first)")
 
     def __init__(self, node_id: str = "", params: dict[str, Any] | None = None) -> None:
         super().__init__(node_id, params)
@@ -88,12 +89,15 @@ class Regress(Node):
         self._recording = False
         self._round = 0
         self._running = False
+        self._last_x: np.ndarray | None = None
         folder = self.ctx.data_dir
         self._store.open(folder)
         if folder is not None and folder.is_dir():
             self._model = algorithms.load_model(folder, self.algorithm)
-        self._running = self.autorun and self._model is not None
         self._ready = True
+        self._running = self.autorun
+        if self.autorun and self._model is None and len(self._store):
+            self._train(warm=False)  # examples shipped without a model: train them now
 
     def close(self) -> None:
         if hasattr(self, "_trainer"):
@@ -133,6 +137,8 @@ class Regress(Node):
             self._trainer.cancel()
         if "train" in changed or "train_more" in changed:
             self._train(warm="train" not in changed)
+        if "x" in changed:
+            self._last_x = inputs["x"]
         if "x" in changed or "run" in changed:
             return self._output(inputs)
         return None
@@ -181,7 +187,8 @@ class Regress(Node):
             raise RuntimeError(outcome.message)
 
     def _finished(self, outcome: Outcome) -> None:
-        """Training thread: install the model (one reference swap) and save it."""
+        """Training thread: install the model (one reference swap), save it, and send
+        the new prediction for the latest x when running."""
         if outcome.model is None:
             if outcome.status == "cancelled" or self.ctx.offline:
                 self.ctx.log.info(outcome.message)
@@ -197,6 +204,14 @@ class Regress(Node):
             except OSError as exc:
                 self.ctx.error(f"could not save the trained model in {folder}: {exc}")
         self.ctx.post("trained", True)
+        x = self._last_x
+        if self._running and x is not None:  # heard at once, not at the next x
+            try:
+                y = outcome.model.predict(np.asarray(x, dtype=np.float64)[None, :])[0]
+            except ValueError as exc:  # x changed size since: the next x says so too
+                self.ctx.error(exc)
+                return
+            self.ctx.post("out", y.astype(np.float32))
 
     @staticmethod
     def _save_model(folder: Path, model: Model | None) -> None:

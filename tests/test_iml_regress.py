@@ -290,3 +290,36 @@ def test_a_bad_file_fails_the_node_clearly_and_saving_leaves_the_files_alone(tmp
     assert (folder / "outputs.json").read_text() == bad
     assert sorted(p.name for p in folder.iterdir()) == ["inputs.json", "outputs.json"]
     engine.close()
+
+
+def test_a_model_trained_while_running_is_heard_without_waiting_for_the_next_x():
+    engine = make("algorithm: knn", virtual=False)
+    d = Driver(engine)
+    d.pair([0, 0], [1, 2, 3])
+    d.pair([1, 1], [4, 5, 6])
+    d.post("target", [9, 9, 9])
+    d.post("x", [1, 1])
+    assert d.out.tolist() == [9, 9, 9]
+    engine.start()
+    try:
+        engine.send("map", "run", 1.0)
+        engine.send("map", "train")
+        deadline = time.monotonic() + 30
+        while not (d.sink.got and d.out.tolist() == [4, 5, 6]) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert d.out.tolist() == [4, 5, 6]   # the latest x was [1, 1]
+    finally:
+        engine.close()
+
+
+def test_autorun_trains_examples_shipped_without_a_model_as_the_patch_opens(tmp_path):
+    folder = tmp_path / "p.data" / "map"
+    folder.mkdir(parents=True)
+    (folder / "inputs.json").write_text('{"cols": 2, "data": {"a": [0, 0], "b": [1, 1]}}')
+    (folder / "outputs.json").write_text('{"cols": 3, "data": {"a": [1, 2, 3], "b": [4, 5, 6]}}')
+    d = Driver(make("algorithm: knn, autorun: true", path=tmp_path / "p.yaml"))
+    assert d.map.report()["trained"] and (folder / "knn.npz").exists()
+    d.post("target", [0, 0, 0])
+    d.post("x", [1, 1])
+    assert d.out.tolist() == [4, 5, 6]
+    d.engine.close()
