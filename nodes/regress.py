@@ -88,14 +88,13 @@ class Regress(Node):
         self._trainer = Trainer(self._finished)
         self._recording = False
         self._round = 0
-        self._running = False
+        self._running = self.autorun
         self._last_x: np.ndarray | None = None
         folder = self.ctx.data_dir
         self._store.open(folder)
         if folder is not None and folder.is_dir():
             self._model = algorithms.load_model(folder, self.algorithm)
         self._ready = True
-        self._running = self.autorun
         if self.autorun and self._model is None and len(self._store):
             self._train(warm=False)  # examples shipped without a model: train them now
 
