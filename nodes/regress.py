@@ -1,0 +1,259 @@
+"""regress: map a performance vector to a target vector by examples (record, train, run)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nodegraph import BANG, NUMBER, VECTOR, Inlet, Inputs, Node, Outlet, Param, ParamError
+from nodes.iml import algorithms
+from nodes.iml.algorithms import ALGORITHMS, SOLVERS, Model, Settings
+from nodes.iml.dataset import ExampleStore
+from nodes.iml.mlp import ACTIVATIONS
+from nodes.iml.training import Outcome, Trainer, TrainingJob
+
+
+class Regress(Node):
+    """Learn a mapping from x to target by example, as Wekinator and FluCoMa do.
+
+    Pose (``x``), choose the sound (``target``, usually from latent-explorer), ``record``
+    — or hold ``record_while`` to record at the input rate — then ``train`` (in the
+    background: progress, loss and ``cancel``) and ``run``: the output is then the
+    prediction for each ``x``; otherwise the target passes through, so you hear what you
+    are about to record. Examples are written to ``<patch>.data/<id>/`` as they are
+    recorded (FluCoMa DataSet JSON pairs); the trained model is saved beside them
+    (the MLP as FluCoMa MLP JSON). docs/iml.md has the workflow and the file formats.
+
+    For the editor (any thread): ``report()`` (progress, loss, loss_history, examples,
+    training, running), ``predict(x)`` and ``examples()``.
+    """
+
+    type_name = "regress"
+    category = "learning"
+    inlets = (
+        Inlet("x", VECTOR, "performance vector: recorded with the target, and what "
+                           "predictions are made from while running"),
+        Inlet("target", VECTOR, "the output to pair with x (usually from latent-explorer); "
+                                "passes through while not running", hot=False),
+        Inlet("record", BANG, "record one example: the latest x with the latest target"),
+        Inlet("record_while", NUMBER, "nonzero: record an example at every x (one round); "
+                                      "0: stop"),
+        Inlet("delete_last", BANG, "delete the last round (one record, or one record_while "
+                                   "pass)"),
+        Inlet("clear", BANG, "delete every example (the trained model stays)"),
+        Inlet("train", BANG, "train from scratch on the examples, in the background"),
+        Inlet("train_more", BANG, "continue training the current MLP from its weights "
+                                  "(other algorithms train again)"),
+        Inlet("cancel", BANG, "stop the training; the previous model stays in use"),
+        Inlet("run", NUMBER, "nonzero: output predictions; 0: pass the target through"),
+    )
+    outlets = (
+        Outlet("out", VECTOR, "the prediction while running, otherwise the target",
+               like="target"),
+        Outlet("trained", BANG, "a training finished and its model is now in use"),
+    )
+    algorithm = Param("choice", "mlp", "mlp: a neural network for all outputs at once; "
+                      "knn: blend of the k nearest examples (reproduces each exactly); "
+                      "linear; poly: polynomial of the given degree", choices=ALGORITHMS)
+    hidden = Param("vector", [16.0, 16.0], "mlp: units per hidden layer", range=(1, 1024))
+    activation = Param("choice", "tanh", "mlp: hidden-layer activation",
+                       choices=tuple(ACTIVATIONS))
+    solver = Param("choice", "lbfgs", "mlp: lbfgs (best for few examples), adam or sgd",
+                   choices=SOLVERS)
+    learning_rate = Param("float", 0.001, "mlp with adam or sgd: step size",
+                          range=(1e-7, 1e6))
+    max_iter = Param("int", 1000, "mlp: iterations per train (or train_more)",
+                     range=(1, 1_000_000))
+    alpha = Param("float", 1e-4, "mlp, linear, poly: L2 regularisation", range=(0.0, 1e3))
+    k = Param("int", 3, "knn: neighbours blended, weighted by 1/distance", range=(1, 1000))
+    degree = Param("int", 2, "poly: polynomial degree", range=(1, 6))
+    seed = Param("int", 0, "mlp: random seed of the initial weights (same seed, same "
+                 "examples: same network)", range=(0, 2**31 - 1))
+    autorun = Param("bool", False, "run from the start (examples saved without a trained "
+                    "model are trained first)")
+
+    def __init__(self, node_id: str = "", params: dict[str, Any] | None = None) -> None:
+        super().__init__(node_id, params)
+        if not self.hidden or any(not v.is_integer() for v in self.hidden):
+            raise ParamError(f"hidden must list whole numbers of units, one per layer, "
+                             f"e.g. [16, 16]; got {self.hidden}")
+
+    # -- life cycle ----------------------------------------------------------------------------
+
+    def open(self) -> None:
+        self._store = ExampleStore()
+        self._model: Model | None = None
+        self._trainer = Trainer(self._finished)
+        self._recording = False
+        self._round = 0
+        self._running = self.autorun
+        self._last_x: np.ndarray | None = None
+        folder = self.ctx.data_dir
+        self._store.open(folder)
+        if folder is not None and folder.is_dir():
+            self._model = algorithms.load_model(folder, self.algorithm)
+        self._ready = True
+        if self.autorun and self._model is None and len(self._store):
+            self._train(warm=False)  # examples shipped without a model: train them now
+
+    def close(self) -> None:
+        if hasattr(self, "_trainer"):
+            self._trainer.close()
+        if hasattr(self, "_store"):
+            self._store.close()
+
+    def save_state(self, folder: Path) -> None:
+        if not getattr(self, "_ready", False):
+            return  # open failed (a bad file?): leave what is on disk alone
+        self._store.save(folder, live=folder == self.ctx.data_dir)
+        self._save_model(folder, self._model)
+
+    # -- messages ------------------------------------------------------------------------------
+
+    def process(self, inputs: Inputs) -> dict[str, Any] | None:
+        changed = inputs.changed
+        if "clear" in changed:
+            self._store.clear()
+        if "delete_last" in changed:
+            deleted = self._store.delete_last_round()
+            self.ctx.log.info("deleted the last round: %d examples", deleted)
+        if "record_while" in changed:
+            on = bool(inputs["record_while"])
+            if on and not self._recording:
+                self._round = self._store.new_round()
+            self._recording = on
+        if "record" in changed:
+            self._record(inputs, self._store.new_round())
+        elif self._recording and "x" in changed:
+            self._record(inputs, self._round)
+        if "run" in changed:
+            self._running = bool(inputs["run"])
+            if self._running and self._model is None:
+                self.ctx.log.warning("run: nothing trained yet; the target passes through")
+        if "cancel" in changed:
+            self._trainer.cancel()
+        if "train" in changed or "train_more" in changed:
+            self._train(warm="train" not in changed)
+        if "x" in changed:
+            self._last_x = inputs["x"]
+        if "x" in changed or "run" in changed:
+            return self._output(inputs)
+        return None
+
+    def _record(self, inputs: Inputs, round_: int) -> None:
+        for name in ("x", "target"):
+            if inputs[name] is None:
+                raise ValueError(f"record: nothing has arrived at {name} yet")
+        self._store.add(inputs["x"], inputs["target"], round_)
+
+    def _output(self, inputs: Inputs) -> dict[str, Any] | None:
+        model = self._model
+        if self._running and model is not None and inputs["x"] is not None:
+            y = model.predict(np.asarray(inputs["x"], dtype=np.float64)[None, :])[0]
+            return {"out": y.astype(np.float32)}
+        if inputs["target"] is not None:
+            return {"out": inputs["target"]}
+        return None
+
+    # -- training ------------------------------------------------------------------------------
+
+    def _settings(self) -> Settings:
+        return Settings(algorithm=self.algorithm, hidden=tuple(int(v) for v in self.hidden),
+                        activation=self.activation, solver=self.solver,
+                        learning_rate=self.learning_rate, max_iter=self.max_iter,
+                        alpha=self.alpha, k=self.k, degree=self.degree, seed=self.seed)
+
+    def _train(self, warm: bool) -> None:
+        if len(self._store) == 0:
+            raise ValueError("train: no examples yet; record some first")
+        _, x, y = self._store.arrays()
+        settings = self._settings()
+        previous = self._model if warm else None
+
+        def fit(job: TrainingJob) -> Model:
+            return algorithms.fit(settings, x, y, job, previous)
+
+        # Offline renders train inline, so that a render is deterministic; a failure
+        # then flags the node from here, as any error in process does.
+        if not self.ctx.offline:
+            self._trainer.start(fit, background=True)
+            return
+        self._trainer.start(fit, background=False)
+        outcome = self._trainer.last
+        if outcome is not None and outcome.status in ("diverged", "failed"):
+            raise RuntimeError(outcome.message)
+
+    def _finished(self, outcome: Outcome) -> None:
+        """Training thread: install the model (one reference swap), save it, and send
+        the new prediction for the latest x when running."""
+        if outcome.model is None:
+            if outcome.status == "cancelled" or self.ctx.offline:
+                self.ctx.log.info(outcome.message)
+            else:
+                self.ctx.error(outcome.message)
+            return
+        self._model = outcome.model
+        self.ctx.log.info("trained %s in %.2f s", outcome.model.algorithm, outcome.seconds)
+        folder = self._store.folder
+        if folder is not None:
+            try:
+                self._save_model(folder, outcome.model)
+            except OSError as exc:
+                self.ctx.error(f"could not save the trained model in {folder}: {exc}")
+        self.ctx.post("trained", True)
+        x = self._last_x
+        if self._running and x is not None:  # heard at once, not at the next x
+            try:
+                y = outcome.model.predict(np.asarray(x, dtype=np.float64)[None, :])[0]
+            except ValueError as exc:  # x changed size since: the next x says so too
+                self.ctx.error(exc)
+                return
+            self.ctx.post("out", y.astype(np.float32))
+
+    @staticmethod
+    def _save_model(folder: Path, model: Model | None) -> None:
+        if model is not None:
+            model.save(folder)
+        if folder.is_dir():
+            algorithms.remove_other_models(folder, model)
+
+    # -- any thread ------------------------------------------------------------------------------
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Predictions (n, d_out) of the model in use for inputs ``x`` (n, d_in).
+
+        Safe from any thread (the editor's latent map); raises RuntimeError when
+        nothing is trained yet."""
+        model = self._model
+        if model is None:
+            raise RuntimeError("regress: nothing trained yet")
+        return model.predict(x)
+
+    def examples(self) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Copies of the recorded examples: ids, inputs (n, d_in), targets (n, d_out).
+        Safe from any thread."""
+        return self._store.arrays()
+
+    def report(self) -> dict[str, Any]:
+        if not hasattr(self, "_trainer"):  # failed to open
+            return {}
+        trainer = self._trainer
+        job, last, model = trainer.job, trainer.last, self._model
+        return {
+            "algorithm": self.algorithm,
+            "model": model.algorithm if model is not None else None,
+            "examples": len(self._store),
+            "rounds": self._store.rounds,
+            "recording": self._recording,
+            "training": trainer.training,
+            "progress": job.progress if job is not None else 0.0,
+            "loss": job.loss if job is not None else None,
+            "loss_history": list(job.history) if job is not None else [],
+            "running": self._running,
+            "trained": model is not None,
+            "last_training": None if last is None else (
+                last.message or f"trained in {last.seconds:.2f} s"),
+            "saved_to": str(self._store.folder) if self._store.folder else None,
+        }
