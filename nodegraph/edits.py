@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import numpy as np
 from .errors import EditError
 from .patch import Link, NodeSpec, Patch, valid_name
 
@@ -39,6 +40,20 @@ def _insert(mapping: dict, key: Any, value: Any, index: int | None) -> dict:
     items = [(k, v) for k, v in mapping.items() if k != key]
     items.insert(len(items) if index is None else index, (key, value))
     return dict(items)
+
+
+def plain(value: Any) -> Any:
+    """``value`` as plain YAML-writable data: numpy scalars and arrays (from sliders,
+    nodes, scripts) become Python numbers and lists; tuples become lists."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
 
 
 def _require_node(patch: Patch, node_id: str) -> NodeSpec:
@@ -70,11 +85,12 @@ class AddNode:
             raise EditError(f"{self.id!r} is not a valid node id (letters, digits, _ or -)")
         if self.id in patch.nodes:
             raise EditError(f"a node named {self.id!r} already exists")
-        spec = NodeSpec(self.type, dict(self.params), self.include,
+        spec = NodeSpec(self.type, plain(dict(self.params)), self.include,
                         self.subpatch.copy() if self.subpatch is not None else None)
         patch.nodes = _insert(patch.nodes, self.id, spec, self.index)
         if self.pos is not None:
-            patch.layout = _insert(patch.layout, self.id, tuple(self.pos), self.layout_index)
+            patch.layout = _insert(patch.layout, self.id, tuple(plain(self.pos)),
+                                   self.layout_index)
         return RemoveNode(self.id)
 
 
@@ -146,9 +162,9 @@ class SetParam:
         if self.value is UNSET:
             spec.params.pop(self.name, None)
         elif self.name in spec.params:
-            spec.params[self.name] = self.value
+            spec.params[self.name] = plain(self.value)
         else:
-            spec.params = _insert(spec.params, self.name, self.value, self.index)
+            spec.params = _insert(spec.params, self.name, plain(self.value), self.index)
         return SetParam(self.id, self.name, old, old_index)
 
 
@@ -167,9 +183,9 @@ class Move:
         if self.pos is None:
             patch.layout.pop(self.id, None)
         elif self.id in patch.layout:
-            patch.layout[self.id] = tuple(self.pos)
+            patch.layout[self.id] = tuple(plain(self.pos))
         else:
-            patch.layout = _insert(patch.layout, self.id, tuple(self.pos), self.index)
+            patch.layout = _insert(patch.layout, self.id, tuple(plain(self.pos)), self.index)
         return Move(self.id, old, old_index)
 
 

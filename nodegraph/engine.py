@@ -318,7 +318,8 @@ class Engine:
             if self._opened and data_root is not None:
                 def save_states() -> None:
                     for rn in self.runtime.values():
-                        rn.node.save_state(data_root / rn.id)
+                        if rn.status != "failed":  # its files stay as they were
+                            rn.node.save_state(data_root / rn.id)
                 self.scheduler.call(save_states).result()
             return target
 

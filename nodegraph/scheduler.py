@@ -140,6 +140,8 @@ class Scheduler:
         self._seq = itertools.count()
         self._latest: dict[tuple[RuntimeNode, str], tuple[Any, float]] = {}
         self._latest_lock = threading.Lock()
+        #: held while ticks run and while calls run outside the control thread
+        self._driving = threading.RLock()
         self._thread: threading.Thread | None = None
         self._thread_id: int | None = None
         self._stopping = False
@@ -176,14 +178,17 @@ class Scheduler:
     def call(self, fn: Callable[[], Any]) -> Future:
         """Run ``fn`` on the control thread between ticks; the future gets its result.
 
-        Runs at once when the scheduler has no thread of its own or when called from
-        the control thread itself.
+        With a control thread running, another thread's call waits in the inbox. Without
+        one (before ``start``, after ``stop``, offline runs driven by ``run_until``), it
+        runs at once on the calling thread, holding the lock that ticks hold, so it never
+        overlaps a tick (a training thread's hand-over during an offline render is safe).
         """
         future: Future = Future()
-        if self._thread is None or threading.get_ident() == self._thread_id:
-            _run_call(fn, future)
-        else:
+        if self._thread is not None and threading.get_ident() != self._thread_id:
             self._inbox.put((_CALL, fn, future))
+            return future
+        with self._driving:
+            _run_call(fn, future)
         return future
 
     # -- running ------------------------------------------------------------------------
@@ -228,6 +233,10 @@ class Scheduler:
 
     def run_pending(self, max_ticks: int | None = None) -> int:
         """Run due timers, calls and ticks until nothing is pending; returns ticks run."""
+        with self._driving:
+            return self._run_pending(max_ticks)
+
+    def _run_pending(self, max_ticks: int | None) -> int:
         ticks = 0
         while True:
             self._drain_inbox()

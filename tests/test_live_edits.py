@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pytest
 
 from nodegraph.edits import AddNode, Batch, Connect, Disconnect, Move, RemoveNode, SetParam, UNSET
@@ -152,4 +153,47 @@ links:
     assert engine.runtime["dev"].status == "idle"
     engine.run_offline(0.25)
     assert engine.runtime["dev"].calls >= 2
+    engine.close()
+
+
+def test_numpy_values_from_widgets_are_saved_as_plain_yaml(tmp_path):
+    engine = engine_from(PATCH)
+    engine.do(SetParam("s", "out_hi", np.float32(4.0)))
+    engine.do(SetParam("c", "value", np.array([1.5, 2.5], dtype=np.float32)))
+    engine.do(Move("p", (np.int64(10), np.float64(20.5))))
+    engine.save(tmp_path / "p.yaml")
+    text = (tmp_path / "p.yaml").read_text()
+    assert "out_hi: 4.0" in text and "value: [1.5, 2.5]" in text and "p: [10, 20.5]" in text
+    engine.close()
+
+
+def test_a_background_thread_call_never_overlaps_a_tick():
+    """Without a control thread, call() from another thread waits for the tick lock."""
+    import threading
+    engine = engine_from(PATCH)
+    inside_tick = threading.Event()
+    release = threading.Event()
+    order = []
+
+    original = engine.runtime["p"].node.process
+
+    def slow_process(inputs):
+        inside_tick.set()
+        release.wait(5)
+        order.append("tick")
+        return original(inputs)
+
+    engine.runtime["p"].node.process = slow_process
+    engine.send("c", "bang")
+    driver = threading.Thread(target=engine.scheduler.run_pending)
+    driver.start()
+    assert inside_tick.wait(5)
+    caller = threading.Thread(target=lambda: engine.scheduler.call(lambda: order.append("call")))
+    caller.start()
+    caller.join(0.2)
+    assert order == []  # the call is waiting for the tick to finish
+    release.set()
+    driver.join(5)
+    caller.join(5)
+    assert order == ["tick", "call"]
     engine.close()
