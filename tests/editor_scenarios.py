@@ -1,0 +1,306 @@
+"""Editor scenarios: each runs the real editor in this process and writes a JSON result.
+
+Run by ``editor_helpers.run_scenario`` as ``python editor_scenarios.py NAME TMP OUT``
+with DISPLAY set (one DearPyGui context per process). A scenario drives the editor
+only through its command API (``app.actions``, ``app.files``, ``app.shortcuts``)
+and through the callbacks DearPyGui would run for a user's gesture on an item
+(:func:`operate`); it reports what the engine and the window show, and the test
+asserts on that.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import dearpygui.dearpygui as dpg
+
+from nodegraph.edits import AddNode, Move, SetParam
+from nodegraph.engine import Engine
+from nodegraph.patch import Link, dump_patch, parse_patch
+from nodegraph.editor.app import EditorApp
+from nodegraph.editor.canvas import link_tag, node_tag, port_tag
+
+import editor_helpers
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "patches" / "demo.yaml"
+
+#: A patch with the editor's test nodes: camera → landmarks → regress → meter.
+PERFORM = """\
+format: nodegraph/1
+description: Editor test patch (test nodes standing in for camera, facemesh, regress, audio).
+nodes:
+  cam: {type: t-face}
+  face: {type: t-marks}
+  explore: {type: t-bookmarks}
+  map: {type: t-regress}
+  out: {type: t-meter}
+links:
+  - cam.frame -> face.frame
+  - face.features -> map.input
+  - explore.latent -> map.target
+  - map.output -> out.latent
+layout:
+  cam: [20, 20]
+  face: [240, 20]
+  explore: [240, 260]
+  map: [480, 20]
+  out: [760, 20]
+"""
+
+
+def open_app(tmp: Path, text: str | None = None) -> EditorApp:
+    """The editor on a copy of the demo patch (or ``text``) saved in ``tmp``."""
+    path = tmp / "patch.yaml"
+    if text is None:
+        shutil.copy(DEMO, path)
+    else:
+        path.write_text(text)
+    app = EditorApp(Engine.load(path, registry=editor_helpers.registry()))
+    app.settle(app.actions.play())
+    return app
+
+
+def operate(app: EditorApp, tag: str, value: Any = None) -> None:
+    """What DearPyGui does when a user operates item ``tag``: store the new value
+    (if any) and run the item's callback with (sender, app_data, user_data)."""
+    if value is not None:
+        dpg.set_value(tag, value)
+    app.run_callbacks([(dpg.get_item_callback(tag), tag, value, dpg.get_item_user_data(tag))])
+
+
+def render_for(app: EditorApp, seconds: float) -> int:
+    frames, end = 0, time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.step()
+        frames += 1
+    return frames
+
+
+def drawn(app: EditorApp) -> dict[str, Any]:
+    """What the window shows of the patch: node items, their positions, link items."""
+    patch = app.engine.patch
+    return {
+        "nodes": sorted(n for n in patch.nodes if dpg.does_item_exist(node_tag(n))),
+        "node_items": len(app.canvas.nodes),
+        "links": sorted(str(link) for link in patch.links if dpg.does_item_exist(link_tag(link))),
+        "link_items": len(app.canvas.links),
+        "positions": {n: list(dpg.get_item_pos(node_tag(n))) for n in patch.layout
+                      if dpg.does_item_exist(node_tag(n))},
+    }
+
+
+# -- scenarios ------------------------------------------------------------------------------
+
+
+def draw(tmp: Path) -> dict[str, Any]:
+    """Load the demo, let it play while rendering, take a screenshot."""
+    app = open_app(tmp)
+    ticks_before, count_before = app.engine.scheduler.ticks, app.engine.runtime["show"].node.count
+    frames = render_for(app, 1.5)
+    ticks_after, count_after = app.engine.scheduler.ticks, app.engine.runtime["show"].node.count
+    app.show_tab("map")
+    render_for(app, 0.6)
+    map_message = app.latent_map.message
+    app.show_tab("perform")
+    shot = app.screenshot(tmp / "draw.png")
+    result = {
+        **drawn(app), "patch_links": sorted(map(str, app.engine.patch.links)),
+        "frames": frames, "ticks": [ticks_before, ticks_after],
+        "printed": [count_before, count_after],
+        "status": {n: rn.status for n, rn in app.engine.runtime.items()},
+        "readout_widen": dpg.get_value(app.canvas.nodes["widen"].readouts["out"].text),
+        "map_message": map_message, "screenshot": str(shot),
+    }
+    app.close()
+    return result
+
+
+def undo(tmp: Path) -> dict[str, Any]:
+    """Every kind of edit through the editor, then Ctrl+Z back to the start and
+    Ctrl+Shift+Z forward again; the canvas is compared with the patch at each step."""
+    app = open_app(tmp)
+    texts = [dump_patch(app.engine.patch)]
+    views = [drawn(app)]
+
+    def record() -> None:
+        app.settle()
+        texts.append(dump_patch(app.engine.patch))
+        views.append(drawn(app))
+
+    app.palette.open((620, 260))                     # add a node by typing, as in Max
+    operate(app, "ng/palette/query", "pri")
+    app.shortcuts.press(dpg.mvKey_Return)
+    record()
+    operate(app, "ng/editor", (dpg.get_alias_id(port_tag("widen", "out", "out")),
+                               dpg.get_alias_id(port_tag("print", "in", "in"))))
+    record()
+    operate(app, "ng/mouse/press")                   # one drag of a slider: one undo step
+    for value in (1.5, 2.0, 3.0):
+        operate(app, "ng/param/widen/out_hi", value)
+        app.step()
+    record()
+    operate(app, "ng/param/point/value/1", 0.9)      # one component of a vector param
+    record()
+    dpg.set_item_pos(node_tag("point"), (60, 330))   # a node dragged, then the mouse let go
+    operate(app, "ng/mouse/release")
+    record()
+    app.actions.duplicate(["point", "widen"])
+    record()
+    link = dpg.get_alias_id(link_tag(Link("point", "out", "widen", "in")))
+    app.run_callbacks([(dpg.get_item_configuration("ng/editor")["delink_callback"],
+                        "ng/editor", link, None)])  # Ctrl+click detaching a link
+    record()
+    app.actions.delete(["show"])
+    record()
+    merged_steps = len(texts) - 1
+
+    undone = []
+    for _ in range(merged_steps):
+        assert app.shortcuts.press(dpg.mvKey_Z, ctrl=True) == "undo"
+        app.settle()
+        undone.append((dump_patch(app.engine.patch), drawn(app)))
+    redone = []
+    for _ in range(merged_steps):
+        assert app.shortcuts.press(dpg.mvKey_Z, ctrl=True, shift=True) == "redo"
+        app.settle()
+        redone.append((dump_patch(app.engine.patch), drawn(app)))
+    result = {"texts": texts, "views": views, "undone": undone, "redone": redone,
+              "can_undo_after_redo": app.engine.can_undo,
+              "runtime_after_redo": sorted(app.engine.runtime)}
+    app.close()
+    return result
+
+
+def refused(tmp: Path) -> dict[str, Any]:
+    """Links the engine refuses: nothing changes and the status bar says why."""
+    app = open_app(tmp)
+    before = dump_patch(app.engine.patch)
+    links_before = len(app.canvas.links)
+    attempts = {}
+    for name, src, dst in (("bang->vector", port_tag("clock", "bang", "out"),
+                            port_tag("widen", "in", "in")),
+                           ("duplicate", port_tag("point", "out", "out"),
+                            port_tag("widen", "in", "in")),
+                           ("inlet->inlet", port_tag("widen", "in", "in"),
+                            port_tag("show", "in", "in"))):
+        operate(app, "ng/editor", (dpg.get_alias_id(src), dpg.get_alias_id(dst)))
+        app.settle()
+        attempts[name] = {"status": dpg.get_value("ng/status/message"),
+                          "is_error": app.status.is_error,
+                          "text_unchanged": dump_patch(app.engine.patch) == before,
+                          "link_items": len(app.canvas.links)}
+    result = {"attempts": attempts, "links_before": links_before,
+              "can_undo": app.engine.can_undo}
+    app.close()
+    return result
+
+
+#: The edits the save scenario makes, as engine commands (for the reference save).
+SAVE_EDITS = [AddNode("metro", "metro", {}, (500, 300)), SetParam("widen", "out_hi", 4.0),
+              Move("show", (420, 260))]
+
+
+def save(tmp: Path) -> dict[str, Any]:
+    """Edit, Ctrl+S, Save as, dirty marker, and the prompt before closing."""
+    app = open_app(tmp)
+    titles = [app.files.title()]
+    app.actions.add_node("metro", (500, 300))
+    app.settle()
+    operate(app, "ng/param/widen/out_hi", 4.0)
+    dpg.set_item_pos(node_tag("show"), (420, 260))
+    operate(app, "ng/mouse/release")
+    app.settle()
+    titles.append(app.files.title())
+    assert app.shortcuts.press(dpg.mvKey_S, ctrl=True) == "save"
+    app.settle()
+    titles.append(app.files.title())
+    saved = (tmp / "patch.yaml").read_text()
+    app.settle(app.files.save_as(tmp / "copy.yaml"))
+    copy = (tmp / "copy.yaml").read_text()
+    recent = app.files.recent.list()
+
+    app.actions.add_node("print")                    # unsaved again, then close the window
+    app.settle()
+    app.files.request_close()
+    app.step()
+    prompt_shown = dpg.does_item_exist("ng/prompt")
+    operate(app, "ng/prompt/cancel")
+    cancelled_keeps_running = not app._quit and not dpg.does_item_exist("ng/prompt")
+    app.files.request_close()
+    app.step()
+    operate(app, "ng/prompt/discard")
+    quit_after_discard = app._quit
+    result = {"titles": titles, "saved": saved, "copy": copy, "recent": recent,
+              "prompt_shown": prompt_shown, "cancelled_keeps_running": cancelled_keeps_running,
+              "quit_after_discard": quit_after_discard,
+              "file_after_discard": (tmp / "copy.yaml").read_text()}
+    app.close()
+    return result
+
+
+def perform(tmp: Path) -> dict[str, Any]:
+    """The performance panel and the latent map on the test chain."""
+    app = open_app(tmp, PERFORM)
+    app.run_until(lambda: ("cam", "frame") in app.previews.shapes, 15)
+    reg = app.engine.runtime["map"].node
+    examples_before = len(reg.examples()[0])
+    app.run_until(lambda: app.engine.runtime["map"].inputs.values["input"] is not None, 10)
+    operate(app, "ng/panel/control/map/record")      # the panel's buttons send bangs
+    operate(app, "ng/panel/control/map/train")
+    operate(app, "ng/panel/control/map/run", True)   # a toggle sends 1
+    app.run_until(lambda: dpg.does_item_exist("ng/panel/report/map/examples")
+                  and dpg.get_value("ng/panel/report/map/examples") == "examples: 4", 10)
+    app.run_until(lambda: dpg.get_value("ng/panel/report/map/progress") == 1.0, 10)
+    app.run_until(lambda: app.engine.runtime["map"].calls > 0
+                  and "output" in app.engine.runtime["map"].last_out, 10)
+    panel = {key: dpg.get_value(f"ng/panel/report/{node}/{key}")
+             for node, key in (("map", "examples"), ("map", "progress"), ("out", "level_db"),
+                               ("out", "underruns"), ("out", "latency_ms"))}
+    panel["loss_curve_points"] = len(dpg.get_value("ng/panel/report/map/loss_history"))
+    panel["explore_sliders"] = [dpg.does_item_exist(f"ng/panel/param/explore/point/{i}")
+                                for i in range(3)]
+    operate(app, "ng/panel/param/explore/point/2", 1.5)   # a latent slider edits the param
+    app.settle()
+    panel["explore_point"] = app.engine.patch.nodes["explore"].params.get("point")
+    shot_panel = app.screenshot(tmp / "perform.png")
+
+    app.show_tab("map")
+    app.run_until(lambda: app.latent_map.shown_request is not None, 15)
+    first = app.latent_map.shown_request
+    dpg.set_value("ng/map/colour", "nearest bookmark")
+    app.run_until(lambda: app.latent_map.shown_request is not None
+                  and app.latent_map.shown_request.colour_by is None, 15)
+    by_bookmark = app.latent_map.shown_request
+    render_for(app, 0.3)
+    shot_map = app.screenshot(tmp / "map.png")
+    result = {
+        "examples": [examples_before, len(reg.examples()[0])], "panel": panel,
+        "map": {"message": app.latent_map.message, "node": app.latent_map.node_id,
+                "dims": list(first.dims), "bounds": [list(b) for b in first.bounds],
+                "colour_by": [first.colour_by, by_bookmark.colour_by],
+                "bookmarks": None if by_bookmark.bookmarks is None
+                else by_bookmark.bookmarks.tolist(),
+                "live": app.engine.runtime["map"].inputs.values["input"].tolist()},
+        "screenshots": [str(shot_panel), str(shot_map)],
+    }
+    app.close()
+    return result
+
+
+SCENARIOS = {f.__name__: f for f in (draw, undo, refused, save, perform)}
+
+
+def main() -> None:
+    name, tmp, out = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+    result = SCENARIOS[name](tmp)
+    out.write_text(json.dumps(result, default=str))
+
+
+if __name__ == "__main__":
+    main()
