@@ -13,6 +13,7 @@ real photo (``skimage.data.astronaut()``).
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import select
@@ -81,6 +82,56 @@ def run_scenario(name: str, display: str, tmp: Path, timeout: float = 120) -> di
         raise AssertionError(f"scenario {name} failed (exit {result.returncode}):\n"
                              f"{result.stdout[-3000:]}\n{result.stderr[-6000:]}")
     return json.loads(out.read_text())
+
+
+# -- real input ---------------------------------------------------------------------------
+
+
+class FakeInput:
+    """Real mouse and keyboard events on an X display, through the XTEST extension
+    (libXtst, called with ctypes): the window receives them as from a user."""
+
+    def __init__(self, display: str) -> None:
+        try:
+            self._x11 = ctypes.CDLL("libX11.so.6")
+            self._xtst = ctypes.CDLL("libXtst.so.6")
+        except OSError as exc:
+            raise RuntimeError(f"real input needs libXtst (apt-get install libxtst6): {exc}")
+        x11, xtst = self._x11, self._xtst
+        x11.XOpenDisplay.restype = ctypes.c_void_p
+        x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+        x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+        x11.XFlush.argtypes = [ctypes.c_void_p]
+        x11.XStringToKeysym.restype = ctypes.c_ulong
+        x11.XStringToKeysym.argtypes = [ctypes.c_char_p]
+        x11.XKeysymToKeycode.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
+        xtst.XTestFakeMotionEvent.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int,
+                                              ctypes.c_int, ctypes.c_ulong]
+        xtst.XTestFakeButtonEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int,
+                                              ctypes.c_ulong]
+        xtst.XTestFakeKeyEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int,
+                                           ctypes.c_ulong]
+        self._display = x11.XOpenDisplay(display.encode())
+        if not self._display:
+            raise RuntimeError(f"cannot open display {display}")
+
+    def move(self, x: float, y: float) -> None:
+        """Put the pointer at screen pixel (x, y)."""
+        self._xtst.XTestFakeMotionEvent(self._display, -1, round(x), round(y), 0)
+        self._x11.XFlush(self._display)
+
+    def button(self, down: bool, button: int = 1) -> None:
+        self._xtst.XTestFakeButtonEvent(self._display, button, int(down), 0)
+        self._x11.XFlush(self._display)
+
+    def key(self, keysym: str, down: bool) -> None:
+        """Press or release a key named as X names it ("z", "Control_L", "Return")."""
+        code = self._x11.XKeysymToKeycode(self._display, self._x11.XStringToKeysym(keysym.encode()))
+        self._xtst.XTestFakeKeyEvent(self._display, code, int(down), 0)
+        self._x11.XFlush(self._display)
+
+    def close(self) -> None:
+        self._x11.XCloseDisplay(self._display)
 
 
 # -- screenshots ------------------------------------------------------------------------

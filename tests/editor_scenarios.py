@@ -11,6 +11,7 @@ asserts on that.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import time
@@ -270,6 +271,14 @@ def perform(tmp: Path) -> dict[str, Any]:
     panel["explore_point"] = app.engine.patch.nodes["explore"].params.get("point")
     shot_panel = app.screenshot(tmp / "perform.png")
 
+    app.settle(app.actions.add_node("t-boom", (480, 300)))   # a node that raises
+    app.actions.send("t-boom", "in", -1.0)
+    app.run_until(lambda: dpg.get_value(app.canvas.nodes["t-boom"].status_text)
+                  .startswith("error"), 10)
+    view = app.canvas.nodes["t-boom"]
+    failing = {"line": dpg.get_value(view.status_text), "hover": dpg.get_value(view.error_text),
+               "others": {n: rn.status for n, rn in app.engine.runtime.items() if n != "t-boom"}}
+
     app.show_tab("map")
     app.run_until(lambda: app.latent_map.shown_request is not None, 15)
     first = app.latent_map.shown_request
@@ -281,6 +290,7 @@ def perform(tmp: Path) -> dict[str, Any]:
     shot_map = app.screenshot(tmp / "map.png")
     result = {
         "examples": [examples_before, len(reg.examples()[0])], "panel": panel,
+        "failing": failing,
         "map": {"message": app.latent_map.message, "node": app.latent_map.node_id,
                 "dims": list(first.dims), "bounds": [list(b) for b in first.bounds],
                 "colour_by": [first.colour_by, by_bookmark.colour_by],
@@ -293,7 +303,146 @@ def perform(tmp: Path) -> dict[str, Any]:
     return result
 
 
-SCENARIOS = {f.__name__: f for f in (draw, undo, refused, save, perform)}
+#: The demo chain spread out, so that no node covers another's pins.
+SPACED = """\
+format: nodegraph/1
+nodes:
+  clock: {type: metro, params: {interval_ms: 100}}
+  point: {type: constant, params: {value: [0.25, 0.5, 0.75]}}
+  widen: {type: scale, params: {out_lo: -1.0, out_hi: 1.0}}
+  show: {type: print, params: {quiet: true}}
+links:
+  - clock.bang -> point.bang
+  - point.out -> widen.in
+layout:
+  clock: [20, 20]
+  point: [20, 260]
+  widen: [300, 260]
+  show: [600, 260]
+"""
+
+
+class User:
+    """A user at the editor's window: real X mouse and keyboard events (XTEST), with
+    frames rendered in between as a person's hand would leave time for."""
+
+    def __init__(self, app: EditorApp) -> None:
+        self.app = app
+        self.input = editor_helpers.FakeInput(os.environ["DISPLAY"])
+        self.origin = dpg.get_viewport_pos()
+
+    def frames(self, n: int = 3) -> None:
+        for _ in range(n):
+            self.app.step()
+
+    def screen(self, x: float, y: float) -> tuple[float, float]:
+        return self.origin[0] + x, self.origin[1] + y
+
+    def centre(self, tag: str) -> tuple[float, float]:
+        (x0, y0), (x1, y1) = dpg.get_item_rect_min(tag), dpg.get_item_rect_max(tag)
+        return self.screen((x0 + x1) / 2, (y0 + y1) / 2)
+
+    def pin(self, node: str, port: str, direction: str) -> tuple[float, float]:
+        """A port's pin: on the node's left edge (inlets) or right edge (outlets), level
+        with the middle of the port's row (imnodes pads nodes by 8 pixels)."""
+        state = dpg.get_item_state(node_tag(node))
+        shown = [item for item in dpg.get_item_children(port_tag(node, port, direction), 1)
+                 if "rect_min" in dpg.get_item_state(item)]
+        top = dpg.get_item_rect_min(shown[0])[1]
+        bottom = max(dpg.get_item_rect_max(item)[1] for item in shown)
+        x = state["rect_min"][0] - 8 if direction == "in" else state["rect_max"][0] + 8
+        return self.screen(x, (top + bottom) / 2)
+
+    def title(self, node: str) -> tuple[float, float]:
+        x, y = dpg.get_item_state(node_tag(node))["rect_min"]
+        return self.screen(x + 20, y - 2)
+
+    def drag(self, start: tuple[float, float], end: tuple[float, float], steps: int = 8) -> None:
+        self.input.move(*start)
+        self.frames()
+        self.input.button(True)
+        self.frames()
+        for i in range(1, steps + 1):
+            self.input.move(start[0] + (end[0] - start[0]) * i / steps,
+                            start[1] + (end[1] - start[1]) * i / steps)
+            self.frames(1)
+        self.frames()
+        self.input.button(False)
+        self.frames()
+        self.app.settle()
+
+    def click(self, at: tuple[float, float]) -> None:
+        self.input.move(*at)
+        self.frames()
+        self.input.button(True)
+        self.frames(2)
+        self.input.button(False)
+        self.frames()
+
+    def keys(self, *names: str, ctrl: bool = False, shift: bool = False) -> None:
+        held = [k for k, on in (("Control_L", ctrl), ("Shift_L", shift)) if on]
+        for key in held:
+            self.input.key(key, True)
+        self.frames(1)
+        for name in names:
+            self.input.key(name, True)
+            self.frames(1)
+            self.input.key(name, False)
+            self.frames(1)
+        for key in reversed(held):
+            self.input.key(key, False)
+        self.frames()
+        self.app.settle()
+
+
+def real_input(tmp: Path) -> dict[str, Any]:
+    """A user patches with the mouse and keyboard: real X events into the window."""
+    app = open_app(tmp, SPACED)
+    user = User(app)
+    user.frames(10)
+    steps: dict[str, Any] = {}
+
+    def note(name: str) -> None:
+        steps[name] = {"text": dump_patch(app.engine.patch), "status": app.status.message,
+                       "nodes": list(app.engine.patch.nodes), **drawn(app)}
+
+    user.drag(user.pin("widen", "out", "out"), user.pin("show", "in", "in"))
+    note("link")
+    user.drag(user.pin("clock", "bang", "out"), user.pin("widen", "in", "in"))
+    note("refused")
+    user.drag(user.title("show"), (user.title("show")[0] + 60, user.title("show")[1] + 100))
+    note("move")
+    user.click(user.centre("ng/param/show/label"))
+    user.keys("a", "b", "BackSpace", "Delete", "n")  # typed into the field, not shortcuts
+    steps["typing"] = {"field": dpg.get_value("ng/param/show/label"),
+                       "nodes": list(app.engine.patch.nodes)}
+    user.keys("Return")
+    note("label")
+    empty = user.screen(500, 700)  # a place on the canvas with no node
+    user.click(empty)
+    user.keys("z", ctrl=True)
+    note("undo")
+    user.keys("z", ctrl=True, shift=True)
+    note("redo")
+    user.click(user.title("widen"))
+    steps["selected"] = app.canvas.selected_nodes()
+    user.keys("Delete")
+    note("delete")
+    user.input.move(*empty)
+    user.keys("n")
+    steps["palette"] = app.palette.shown
+    user.keys("m", "e", "t", "Return")
+    note("add")
+    steps["mouse_grid"] = list(app.canvas.grid_position_at_mouse())
+    user.keys("s", ctrl=True)
+    steps["title"] = app.files.title()
+    steps["saved"] = (tmp / "patch.yaml").read_text()
+    user.input.close()
+    app.close()
+    return steps
+
+
+SCENARIOS = {f.__name__: f for f in (draw, undo, refused, save, perform, real_input)}
 
 
 def main() -> None:

@@ -18,8 +18,9 @@ import pytest
 
 from nodegraph.engine import Engine
 
-from editor_helpers import (ROOT, colour_fraction, editor_env, read_png, reference_difference,
-                            run_scenario, xvfb_display)  # noqa: F401 (fixture)
+from editor_helpers import (ROOT, FakeInput, colour_fraction, editor_env, read_png,
+                            reference_difference, run_scenario,
+                            xvfb_display)  # noqa: F401 (a fixture)
 from editor_scenarios import SAVE_EDITS
 
 #: Tile-mean difference (0..255) below which a screenshot matches its reference (runs
@@ -117,6 +118,11 @@ def test_performance_panel_and_latent_map(xvfb_display, tmp_path):
     assert panel["explore_sliders"] == [True, True, True]
     assert panel["explore_point"] == [0.0, 0.0, 1.5]
 
+    failing = result["failing"]
+    assert failing["line"].startswith("error") and "ValueError: negative input" in failing["line"]
+    assert failing["hover"] == "ValueError: negative input"
+    assert not {"error", "failed"} & set(failing["others"].values())  # the rest plays on
+
     latent = result["map"]
     assert latent["node"] == "map" and latent["dims"] == [0, 1]
     assert latent["colour_by"] == [0, None]
@@ -169,3 +175,31 @@ def test_edit_command_reports_a_broken_patch(tmp_path):
     assert result.returncode == 1
     assert f"{bad}:3: node 'm': unknown node type 'metr'; did you mean metro?" in result.stderr
     assert bad.read_text() == "format: nodegraph/1\nnodes:\n  m: {type: metr}\n"
+
+
+def test_a_user_patches_with_mouse_and_keyboard(xvfb_display, tmp_path):
+    """Real X input events (XTEST): drag links and nodes, type, shortcuts, add box."""
+    try:
+        FakeInput(xvfb_display).close()
+    except RuntimeError as exc:
+        pytest.skip(str(exc))
+    steps = run_scenario("real_input", xvfb_display, tmp_path)
+    assert "widen.out -> show.in" in steps["link"]["links"]
+    assert steps["link"]["link_items"] == 3
+    refused = steps["refused"]
+    assert refused["text"] == steps["link"]["text"] and refused["link_items"] == 3
+    assert "clock.bang sends bang but widen.in takes vector" in refused["status"]
+    assert steps["move"]["positions"]["show"] == [660, 360]
+    assert "show: [660, 360]" in steps["move"]["text"]
+    assert steps["typing"] == {"field": "an", "nodes": ["clock", "point", "widen", "show"]}
+    assert "label: an" in steps["label"]["text"]
+    assert steps["undo"]["text"] == steps["move"]["text"]  # Ctrl+Z
+    assert steps["redo"]["text"] == steps["label"]["text"]  # Ctrl+Shift+Z
+    assert steps["selected"] == ["widen"]
+    assert steps["delete"]["nodes"] == ["clock", "point", "show"]
+    assert steps["delete"]["links"] == ["clock.bang -> point.bang"]
+    assert steps["palette"] is True
+    assert steps["add"]["nodes"] == ["clock", "metro", "point", "show"]
+    assert steps["add"]["positions"]["metro"] == steps["mouse_grid"]  # where the mouse was
+    assert steps["title"] == "patch.yaml - nodegraph"  # Ctrl+S saved
+    assert steps["saved"] == steps["add"]["text"]

@@ -30,7 +30,7 @@ from ..node import Node
 from ..patch import Link
 from ..schema import UNKNOWN, Inlet, Outlet, PortInfo
 from .previews import PREVIEW_H, PREVIEW_W
-from .readouts import is_frame, is_sparkline_vector, per_call_ms, short_value
+from .readouts import clip_text, is_frame, is_sparkline_vector, per_call_ms, short_value
 from .theme import DIM_TEXT, ERROR_TEXT
 from .widgets import InletControl, ParamWidget, inlet_control_kind
 
@@ -259,7 +259,7 @@ class Canvas:
                     status = "ok"  # a source: sends without being called
                 line = f"{status}  {per_call_ms(rn.time_s, rn.calls):.2f} ms  ×{rn.calls}"
                 if rn.errors:
-                    line += f"  {rn.errors} err"
+                    line += f"  {rn.errors} err\n{clip_text(error, 34)}"
             if status != view.status:
                 view.status = status
                 dpg.bind_item_theme(view.item, themes.get(status, themes["idle"]))

@@ -11,8 +11,8 @@ Ctrl+O / Ctrl+N        open / new          Space                  play / stop
 Ctrl+E                 presentation mode   Enter / Escape         in the add box
 =====================  ==================  =====================  =================
 
-Keys without Ctrl are ignored while a text field has the keyboard, so typing a
-value never deletes a node.
+While a text or number field has the keyboard only Ctrl+S and Ctrl+Shift+S act, so
+typing a value never deletes a node and Ctrl+Z undoes typing in the field itself.
 """
 
 from __future__ import annotations
@@ -58,10 +58,14 @@ def shortcut(key: int, ctrl: bool, shift: bool) -> str | None:
 
 
 def typing() -> bool:
-    """True while a text or number field has the keyboard."""
-    item = dpg.get_focused_item()
-    return bool(item) and dpg.does_item_exist(item) \
-        and dpg.get_item_type(item) in TEXT_ITEMS and dpg.is_item_active(item)
+    """True while a text or number field has the keyboard (checked on key presses
+    only: it looks at every item)."""
+    return any(dpg.get_item_type(item) in TEXT_ITEMS and dpg.is_item_active(item)
+               for item in dpg.get_all_items())
+
+
+#: Shortcuts that still apply while a field has the keyboard.
+WHILE_TYPING = frozenset({"save", "save_as"})
 
 
 class Shortcuts:
@@ -95,9 +99,9 @@ class Shortcuts:
         if name is None:
             return None
         palette_keys = name in ("enter", "escape")
-        if palette_keys and not self.app.palette.shown:
-            return None
-        if not ctrl and not palette_keys and (typing() or self.app.palette.shown):
+        if palette_keys != self.app.palette.shown:
+            return None  # Enter and Escape belong to the add box; the rest wait while it is open
+        if not palette_keys and name not in WHILE_TYPING and typing():
             return None
         self.actions[name]()
         return name

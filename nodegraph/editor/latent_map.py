@@ -236,7 +236,8 @@ class LatentMap:
         if not size:
             self._say(f"{self.node_id}: no examples yet: record some, then train")
             return
-        names, marks = collect_bookmarks([r.node for r in self.app.engine.runtime.values()], size)
+        running = list(self.app.engine.runtime.values())  # one atomic copy: edits swap nodes
+        names, marks = collect_bookmarks([r.node for r in running], size)
         choices = [f"colour by latent {i}" for i in range(size)]
         if marks is not None:
             choices.append(BOOKMARK_CHOICE)

@@ -24,6 +24,11 @@ def short_value(value: Any, limit: int = READOUT_CHARS) -> str:
         text = f"[{value.size}] " + " ".join(f"{v:.2g}" for v in value[:6].tolist()) + " ..."
     else:
         text = describe_value(value)
+    return clip_text(text, limit)
+
+
+def clip_text(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, marked with "..." when cut."""
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
