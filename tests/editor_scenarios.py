@@ -22,7 +22,7 @@ import dearpygui.dearpygui as dpg
 
 from nodegraph.edits import AddNode, Move, SetParam
 from nodegraph.engine import Engine
-from nodegraph.patch import Link, dump_patch, parse_patch
+from nodegraph.patch import Link, dump_patch
 from nodegraph.editor.app import EditorApp
 from nodegraph.editor.canvas import link_tag, node_tag, port_tag
 

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 NODE_WIDGET_WIDTH = 150
 #: Nodes with more params than this fold them under a "params" heading, closed.
 OPEN_PARAMS = 3
+#: Pins of hot inlets are filled, of cold ones hollow.
+HOT_PIN, COLD_PIN = dpg.mvNode_PinShape_CircleFilled, dpg.mvNode_PinShape_Circle
 #: Spacing of the automatic layout for nodes the patch gives no position.
 AUTO_COLUMN, AUTO_ROW, AUTO_MARGIN = 260, 170, 40
 
@@ -124,16 +126,17 @@ class Canvas:
         self.nodes: dict[str, NodeView] = {}
         self.links: dict[Link, int | str] = {}
         self.show_values = True
-        self._graph: Graph | None = None
+        #: the engine graph the canvas last drew (compare with ``engine.graph``)
+        self.drawn_graph: Graph | None = None
 
     # -- engine → screen ---------------------------------------------------------------
 
     def sync(self) -> bool:
         """Redraw what changed since the last sync; False if nothing did."""
         graph = self.app.engine.graph
-        if graph is self._graph:
+        if graph is self.drawn_graph:
             return False
-        self._graph = graph
+        self.drawn_graph = graph
         patch = graph.patch
         for link in [link for link in self.links if link not in graph.converters]:
             dpg.delete_item(self.links.pop(link))
@@ -165,7 +168,7 @@ class Canvas:
         """Forget everything drawn (another patch was opened)."""
         for node_id in list(self.nodes):
             self._remove_node(node_id)
-        self._graph = None
+        self.drawn_graph = None
 
     def _remove_node(self, node_id: str) -> None:
         view = self.nodes.pop(node_id)
@@ -193,10 +196,10 @@ class Canvas:
                 info = graph.arriving(node_id, inlet.name)
                 if info.size is None:
                     info = infos.get(inlet.name, UNKNOWN)
-                with dpg.node_attribute(
-                        attribute_type=dpg.mvNode_Attr_Input, tag=port_tag(node_id, inlet.name, "in"),
-                        shape=dpg.mvNode_PinShape_CircleFilled if inlet.hot else dpg.mvNode_PinShape_Circle,
-                        user_data=("in", node_id, inlet.name)) as attr:
+                shape = HOT_PIN if inlet.hot else COLD_PIN
+                with dpg.node_attribute(attribute_type=dpg.mvNode_Attr_Input, shape=shape,
+                                        tag=port_tag(node_id, inlet.name, "in"),
+                                        user_data=("in", node_id, inlet.name)) as attr:
                     kind = inlet_control_kind(inlet)
                     if kind:
                         controls[inlet.name] = InletControl(
@@ -207,9 +210,9 @@ class Canvas:
                 dpg.bind_item_theme(attr, self.app.themes.pins[inlet.type.name])
             readouts = {}
             for outlet in node.outlets:
-                with dpg.node_attribute(
-                        attribute_type=dpg.mvNode_Attr_Output, tag=port_tag(node_id, outlet.name, "out"),
-                        user_data=("out", node_id, outlet.name)) as attr:
+                with dpg.node_attribute(attribute_type=dpg.mvNode_Attr_Output,
+                                        tag=port_tag(node_id, outlet.name, "out"),
+                                        user_data=("out", node_id, outlet.name)) as attr:
                     _port_label(outlet, infos.get(outlet.name, UNKNOWN))
                     if outlet.type.domain == "message":
                         with dpg.group(show=self.show_values) as group:
@@ -284,7 +287,8 @@ class Canvas:
             self.app.previews.show(node_id, outlet, value)
             if readout.image is None:
                 readout.image = dpg.add_image(self.app.previews.texture(node_id, outlet),
-                                              width=PREVIEW_W, height=PREVIEW_H, parent=readout.group)
+                                              width=PREVIEW_W, height=PREVIEW_H,
+                                              parent=readout.group)
             dpg.set_value(readout.text, f"{value.shape[1]}×{value.shape[0]}")
             return
         dpg.set_value(readout.text, "bang" if value is True else short_value(value))

@@ -156,7 +156,8 @@ class PatchFiles:
             if path:
                 on_pick(path)
 
-        with dpg.file_dialog(label=title, callback=picked, cancel_callback=lambda: dpg.delete_item(dialog),
+        with dpg.file_dialog(label=title, callback=picked,
+                             cancel_callback=lambda: dpg.delete_item(dialog),
                              width=700, height=420, modal=True, default_path=str(folder),
                              default_filename="untitled.yaml" if save else "") as dialog:
             dpg.add_file_extension(".*")

@@ -61,7 +61,8 @@ def map_bounds(points: np.ndarray, live: np.ndarray | None) -> Bounds:
     return bounds[0], bounds[1]
 
 
-def grid_inputs(center: np.ndarray, dims: tuple[int, int], bounds: Bounds, n: int = GRID) -> np.ndarray:
+def grid_inputs(center: np.ndarray, dims: tuple[int, int], bounds: Bounds,
+                n: int = GRID) -> np.ndarray:
     """(n*n, d_in) inputs: ``center`` with dims[0] swept over x and dims[1] over y,
     row by row from the top (largest y) down, as a texture is laid out."""
     xs = np.linspace(bounds[0][0], bounds[0][1], n)

@@ -22,7 +22,8 @@ class Menus:
                 self.recent = dpg.add_menu(label="Open recent")
                 dpg.add_menu_item(label="Save", shortcut="Ctrl+S", callback=lambda: f.save())
                 dpg.add_menu_item(label="Save as...", shortcut="Ctrl+Shift+S",
-                                  callback=lambda: f.ask_path("Save patch as", f.save_as, save=True))
+                                  callback=lambda: f.ask_path("Save patch as", f.save_as,
+                                                              save=True))
                 dpg.add_separator()
                 dpg.add_menu_item(label="Quit", callback=f.request_close)
             with dpg.menu(label="Edit"):

@@ -87,9 +87,10 @@ class ReportView:
                 dpg.set_value(item, meter_fraction(db))
                 dpg.configure_item(item, overlay=f"{db:.1f} dBFS" if np.isfinite(db) else "silent")
             elif kind == "curve":
-                values = [float(v) for v in value] if value else [0.0]
-                dpg.set_value(item, values)
-                dpg.configure_item(item, overlay=f"{key} (last {values[-1]:.4g})")
+                values = [float(v) for v in value or ()]
+                dpg.set_value(item, values or [0.0])
+                dpg.configure_item(item, overlay=f"{key} (last {values[-1]:.4g})" if values
+                                   else f"{key} (none yet)")
             elif kind == "light":
                 dpg.configure_item(item, color=ON_LIGHT if value else OFF_LIGHT)
             else:

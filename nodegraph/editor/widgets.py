@@ -15,8 +15,9 @@ vector   a row of drag fields (sliders when ranged; vertical in the panel)
 
 A widget never changes the patch itself: it calls ``on_change(value, continuous)``
 and the editor turns that into a ``SetParam`` edit; ``continuous`` is True for
-sliders and drag fields, whose values while one drag lasts form one undo step. The engine's value comes back through
-:meth:`ParamWidget.show`, which leaves a widget the user is holding alone.
+sliders and drag fields, whose values while one drag lasts form one undo step. The
+engine's value comes back through :meth:`ParamWidget.show`, which leaves a widget
+the user is holding alone.
 """
 
 from __future__ import annotations
