@@ -134,6 +134,57 @@ class FakeInput:
         self._x11.XCloseDisplay(self._display)
 
 
+class _ClientMessage(ctypes.Structure):
+    _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong), ("send_event", ctypes.c_int),
+                ("display", ctypes.c_void_p), ("window", ctypes.c_ulong),
+                ("message_type", ctypes.c_ulong), ("format", ctypes.c_int),
+                ("data", ctypes.c_long * 5)]
+
+
+class _XEvent(ctypes.Union):
+    _fields_ = [("xclient", _ClientMessage), ("pad", ctypes.c_long * 24)]
+
+
+def press_close_button(display: str, title_part: str) -> None:
+    """What a window manager does when the user clicks a window's close button: send
+    it WM_DELETE_WINDOW (libX11 through ctypes)."""
+    x11 = ctypes.CDLL("libX11.so.6")
+    ulong, pointer = ctypes.c_ulong, ctypes.POINTER
+    x11.XOpenDisplay.restype = ctypes.c_void_p
+    x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    x11.XDefaultRootWindow.restype = ulong
+    x11.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
+    x11.XInternAtom.restype = ulong
+    x11.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+    x11.XQueryTree.argtypes = [ctypes.c_void_p, ulong, pointer(ulong), pointer(ulong),
+                               pointer(pointer(ulong)), pointer(ctypes.c_uint)]
+    x11.XFetchName.argtypes = [ctypes.c_void_p, ulong, pointer(ctypes.c_char_p)]
+    x11.XSendEvent.argtypes = [ctypes.c_void_p, ulong, ctypes.c_int, ctypes.c_long,
+                               pointer(_XEvent)]
+    x11.XFlush.argtypes = [ctypes.c_void_p]
+    x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    connection = x11.XOpenDisplay(display.encode())
+    root_out, parent, children, count = ulong(), ulong(), pointer(ulong)(), ctypes.c_uint()
+    x11.XQueryTree(connection, x11.XDefaultRootWindow(connection), ctypes.byref(root_out),
+                   ctypes.byref(parent), ctypes.byref(children), ctypes.byref(count))
+    for i in range(count.value):
+        name = ctypes.c_char_p()
+        if x11.XFetchName(connection, children[i], ctypes.byref(name)) and name.value \
+                and title_part.encode() in name.value:
+            event = _XEvent()
+            event.xclient.type = 33  # ClientMessage
+            event.xclient.window = children[i]
+            event.xclient.message_type = x11.XInternAtom(connection, b"WM_PROTOCOLS", 0)
+            event.xclient.format = 32
+            event.xclient.data[0] = x11.XInternAtom(connection, b"WM_DELETE_WINDOW", 0)
+            x11.XSendEvent(connection, children[i], 0, 0, ctypes.byref(event))
+            x11.XFlush(connection)
+            break
+    else:
+        raise RuntimeError(f"no window titled like {title_part!r}")
+    x11.XCloseDisplay(connection)
+
+
 # -- screenshots ------------------------------------------------------------------------
 
 

@@ -228,15 +228,19 @@ def save(tmp: Path) -> dict[str, Any]:
 
     app.actions.add_node("print")                    # unsaved again, then close the window
     app.settle()
-    app.files.request_close()
-    app.step()
+
+    def close_window() -> None:
+        editor_helpers.press_close_button(os.environ["DISPLAY"], " - nodegraph")
+        app.run_until(lambda: dpg.does_item_exist("ng/prompt"), 10)
+
+    close_window()
     prompt_shown = dpg.does_item_exist("ng/prompt")
     operate(app, "ng/prompt/cancel")
-    cancelled_keeps_running = not app._quit and not dpg.does_item_exist("ng/prompt")
-    app.files.request_close()
     app.step()
+    cancelled_keeps_running = dpg.is_dearpygui_running() and not dpg.does_item_exist("ng/prompt")
+    close_window()
     operate(app, "ng/prompt/discard")
-    quit_after_discard = app._quit
+    quit_after_discard = app.quitting
     result = {"titles": titles, "saved": saved, "copy": copy, "recent": recent,
               "prompt_shown": prompt_shown, "cancelled_keeps_running": cancelled_keeps_running,
               "quit_after_discard": quit_after_discard,
@@ -424,6 +428,19 @@ def real_input(tmp: Path) -> dict[str, Any]:
     note("undo")
     user.keys("z", ctrl=True, shift=True)
     note("redo")
+    start, end = user.pin("widen", "out", "out"), user.pin("show", "in", "in")
+    middle = ((start[0] + end[0]) / 2, (start[1] + end[1]) / 2)  # a link's curve passes here
+    user.click(middle)
+    steps["selected_links"] = [str(link) for link in app.canvas.selected_links()]
+    user.keys("Delete")
+    note("unlink")
+    user.keys("z", ctrl=True)
+    user.click(empty)
+    user.input.key("Control_L", True)                 # Ctrl+drag a link's end away
+    user.drag(middle, empty)
+    user.input.key("Control_L", False)
+    user.frames()
+    note("detach")
     user.click(user.title("widen"))
     steps["selected"] = app.canvas.selected_nodes()
     user.keys("Delete")
@@ -434,6 +451,8 @@ def real_input(tmp: Path) -> dict[str, Any]:
     user.keys("m", "e", "t", "Return")
     note("add")
     steps["mouse_grid"] = list(app.canvas.grid_position_at_mouse())
+    user.keys("space")
+    steps["playing_after_space"] = app.actions.playing
     user.keys("s", ctrl=True)
     steps["title"] = app.files.title()
     steps["saved"] = (tmp / "patch.yaml").read_text()

@@ -195,11 +195,17 @@ def test_a_user_patches_with_mouse_and_keyboard(xvfb_display, tmp_path):
     assert "label: an" in steps["label"]["text"]
     assert steps["undo"]["text"] == steps["move"]["text"]  # Ctrl+Z
     assert steps["redo"]["text"] == steps["label"]["text"]  # Ctrl+Shift+Z
+    assert steps["selected_links"] == ["widen.out -> show.in"]  # clicked on its curve
+    assert "widen.out -> show.in" not in steps["unlink"]["links"]  # Delete
+    assert steps["unlink"]["link_items"] == 2
+    assert steps["detach"]["status"] == "disconnect widen.out -> show.in"  # after Ctrl+Z,
+    assert steps["detach"]["links"] == steps["unlink"]["links"]  # Ctrl+drag unplugged it
     assert steps["selected"] == ["widen"]
     assert steps["delete"]["nodes"] == ["clock", "point", "show"]
     assert steps["delete"]["links"] == ["clock.bang -> point.bang"]
     assert steps["palette"] is True
     assert steps["add"]["nodes"] == ["clock", "metro", "point", "show"]
     assert steps["add"]["positions"]["metro"] == steps["mouse_grid"]  # where the mouse was
+    assert steps["playing_after_space"] is False
     assert steps["title"] == "patch.yaml - nodegraph"  # Ctrl+S saved
     assert steps["saved"] == steps["add"]["text"]

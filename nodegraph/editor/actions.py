@@ -153,11 +153,11 @@ class Actions:
 
     def play(self) -> Job:
         engine = self.app.engine
-        return self.app.worker.submit("play", engine.start, self._edited)
+        return self.app.worker.submit("graph playing", engine.start, self._edited)
 
     def stop(self) -> Job:
         engine = self.app.engine
-        return self.app.worker.submit("stop", engine.stop, self._edited)
+        return self.app.worker.submit("graph stopped", engine.stop, self._edited)
 
     def toggle_play(self) -> Job:
         return self.stop() if self.playing else self.play()

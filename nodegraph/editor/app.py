@@ -75,7 +75,8 @@ class EditorApp:
         self.actions = Actions(self)
         self.files = PatchFiles(self)
         self.presentation = False
-        self._quit = False
+        #: set by quit(); the loop ends after the current frame
+        self.quitting = False
         self._next = {"live": 0.0, "map": 0.0, "title": 0.0}
         dpg.create_context()
         dpg.configure_app(manual_callback_management=True)
@@ -157,7 +158,7 @@ class EditorApp:
         seconds and then save ``screenshot`` (PNG) if given."""
         self.actions.play()
         started = time.monotonic()
-        while dpg.is_dearpygui_running() and not self._quit:
+        while dpg.is_dearpygui_running() and not self.quitting:
             self.step()
             if quit_after is not None and time.monotonic() - started >= quit_after:
                 if screenshot is not None:
@@ -212,7 +213,7 @@ class EditorApp:
         dpg.configure_item(self.canvas_area, show=not self.presentation)
 
     def quit(self) -> None:
-        self._quit = True
+        self.quitting = True
 
     def close(self) -> None:
         """Finish engine jobs, close the engine and the window."""
