@@ -336,6 +336,7 @@ class LevelMeter(Node):
     type_name = "t-meter"
     category = "audio"
     inlets = (Inlet("latent", VECTOR, "latent"),)
+    model = Param("path", "", "a model file")
 
     def report(self) -> dict[str, Any]:
         return {"level_db": -12.0, "underruns": 0, "latency_ms": 23.5}

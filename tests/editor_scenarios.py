@@ -72,7 +72,12 @@ def operate(app: EditorApp, tag: str, value: Any = None) -> None:
     (if any) and run the item's callback with (sender, app_data, user_data)."""
     if value is not None:
         dpg.set_value(tag, value)
-    app.run_callbacks([(dpg.get_item_callback(tag), tag, value, dpg.get_item_user_data(tag))])
+    fire(app, tag, value)
+
+
+def fire(app: EditorApp, tag: str, app_data: Any = None) -> None:
+    """Run item ``tag``'s callback as DearPyGui does, with ``app_data``."""
+    app.run_callbacks([(dpg.get_item_callback(tag), tag, app_data, dpg.get_item_user_data(tag))])
 
 
 def render_for(app: EditorApp, seconds: float) -> int:
@@ -208,7 +213,8 @@ SAVE_EDITS = [AddNode("metro", "metro", {}, (500, 300)), SetParam("widen", "out_
 
 
 def save(tmp: Path) -> dict[str, Any]:
-    """Edit, Ctrl+S, Save as, dirty marker, and the prompt before closing."""
+    """Edit, Ctrl+S, Save as, the dirty marker; the unsaved-work prompt when the window
+    is closed (as a window manager closes it) and when another patch is opened."""
     app = open_app(tmp)
     titles = [app.files.title()]
     app.actions.add_node("metro", (500, 300))
@@ -238,12 +244,26 @@ def save(tmp: Path) -> dict[str, Any]:
     operate(app, "ng/prompt/cancel")
     app.step()
     cancelled_keeps_running = dpg.is_dearpygui_running() and not dpg.does_item_exist("ng/prompt")
+
+    other = tmp / "other.yaml"                       # File > Open with unsaved changes
+    other.write_text("format: nodegraph/1\nnodes:\n  tick: {type: metro}\n"
+                     "  count: {type: print, params: {quiet: true}}\nlinks:\n"
+                     "  - tick.bang -> count.in\n")
+    app.files.open(other)
+    app.step()
+    operate(app, "ng/prompt/discard")
+    app.settle()
+    app.run_until(lambda: app.engine.runtime["count"].node.count > 0, 10)
+    opened = {**drawn(app), "title": app.files.title(), "recent": app.files.recent.list()[0]}
+
+    app.actions.add_node("print")
+    app.settle()
     close_window()
     operate(app, "ng/prompt/discard")
     quit_after_discard = app.quitting
     result = {"titles": titles, "saved": saved, "copy": copy, "recent": recent,
               "prompt_shown": prompt_shown, "cancelled_keeps_running": cancelled_keeps_running,
-              "quit_after_discard": quit_after_discard,
+              "quit_after_discard": quit_after_discard, "opened": opened,
               "file_after_discard": (tmp / "copy.yaml").read_text()}
     app.close()
     return result
@@ -274,6 +294,15 @@ def perform(tmp: Path) -> dict[str, Any]:
     app.settle()
     panel["explore_point"] = app.engine.patch.nodes["explore"].params.get("point")
     shot_panel = app.screenshot(tmp / "perform.png")
+
+    operate(app, "ng/param/out/model/pick")              # a path param's file picker
+    app.step()
+    picker_shown = dpg.does_item_exist("ng/file-dialog")
+    fire(app, "ng/file-dialog", {"file_path_name": str(tmp / "model.ts")})  # a file chosen
+    app.settle()
+    panel["model_param"] = app.engine.patch.nodes["out"].params.get("model")
+    panel["picker_shown"] = picker_shown
+    panel["picker_closed"] = not dpg.does_item_exist("ng/file-dialog")
 
     app.settle(app.actions.add_node("t-boom", (480, 300)))   # a node that raises
     app.actions.send("t-boom", "in", -1.0)

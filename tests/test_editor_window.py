@@ -103,6 +103,11 @@ def test_saving_writes_what_the_engine_writes(xvfb_display, tmp_path):
     assert result["recent"][:2] == [str(tmp_path / "editor" / "copy.yaml"),
                                     str(tmp_path / "editor" / "patch.yaml")]
     assert result["prompt_shown"] and result["cancelled_keeps_running"]
+    opened = result["opened"]  # File > Open replaced the patch, drawn and playing
+    assert opened["nodes"] == ["count", "tick"] and opened["links"] == ["tick.bang -> count.in"]
+    assert opened["node_items"] == 2 and opened["link_items"] == 1
+    assert opened["title"] == "other.yaml - nodegraph"
+    assert opened["recent"] == str(tmp_path / "editor" / "other.yaml")
     assert result["quit_after_discard"]
     assert result["file_after_discard"] == expected  # "Don't save" wrote nothing
 
@@ -117,6 +122,8 @@ def test_performance_panel_and_latent_map(xvfb_display, tmp_path):
     assert panel["underruns"] == "underruns: 0" and panel["latency_ms"] == "latency_ms: 23.5"
     assert panel["explore_sliders"] == [True, True, True]
     assert panel["explore_point"] == [0.0, 0.0, 1.5]
+    assert panel["picker_shown"] and panel["picker_closed"]
+    assert panel["model_param"] == str(tmp_path / "model.ts")
 
     failing = result["failing"]
     assert failing["line"].startswith("error") and "ValueError: negative input" in failing["line"]

@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+
 import dearpygui.dearpygui as dpg
 
 from ..engine import Engine

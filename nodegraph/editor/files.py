@@ -156,7 +156,9 @@ class PatchFiles:
             if path:
                 on_pick(path)
 
-        with dpg.file_dialog(label=title, callback=picked,
+        if dpg.does_item_exist("ng/file-dialog"):
+            dpg.delete_item("ng/file-dialog")
+        with dpg.file_dialog(label=title, callback=picked, tag="ng/file-dialog",
                              cancel_callback=lambda: dpg.delete_item(dialog),
                              width=700, height=420, modal=True, default_path=str(folder),
                              default_filename="untitled.yaml" if save else "") as dialog:

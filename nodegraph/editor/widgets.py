@@ -57,7 +57,8 @@ class ParamWidget:
     def __init__(self, param: Param, value: Any, on_change: Callable[[Any, bool], None], *,
                  tag: str, parent: int | str, width: int, ask_path: AskPath,
                  vertical: bool = False) -> None:
-        """``tag`` names the widget's item (a vector's components: ``tag/0``, ``tag/1``...)."""
+        """``tag`` names the widget's item (a vector's components: ``tag/0``, ``tag/1``...;
+        a path's file picker button: ``tag/pick``)."""
         self.param = param
         self.tag = tag
         self._on_change = on_change
@@ -79,7 +80,7 @@ class ParamWidget:
                         self.items.append(dpg.add_input_text(
                             default_value=value, width=width - 60, on_enter=True,
                             callback=self._changed, hint="file", tag=tag))
-                        dpg.add_button(label="...", callback=lambda: ask_path(
+                        dpg.add_button(label="...", tag=f"{tag}/pick", callback=lambda: ask_path(
                             f"{param.name}: {param.doc}", self._picked))
                     else:
                         self.items.append(self._scalar(kind, value, width - 60))
