@@ -201,7 +201,15 @@ def refused(tmp: Path) -> dict[str, Any]:
                           "is_error": app.status.is_error,
                           "text_unchanged": dump_patch(app.engine.patch) == before,
                           "link_items": len(app.canvas.links)}
-    result = {"attempts": attempts, "links_before": links_before,
+    operate(app, "ng/mouse/press")
+    operate(app, "ng/param/widen/in_hi", 0.0)        # in_lo is 0: the scale node refuses
+    app.settle()
+    operate(app, "ng/mouse/release")
+    app.step()
+    param = {"status": app.status.message, "widget": dpg.get_value("ng/param/widen/in_hi"),
+             "panel_widget": dpg.get_value("ng/panel/param/widen/in_hi"),
+             "text_unchanged": dump_patch(app.engine.patch) == before}
+    result = {"attempts": attempts, "links_before": links_before, "param": param,
               "can_undo": app.engine.can_undo}
     app.close()
     return result

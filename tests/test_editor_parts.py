@@ -13,8 +13,9 @@ import dearpygui.dearpygui as dpg
 from nodegraph.editor.clipboard import copy_text, paste_command, unique_id
 from nodegraph.editor.commands import shortcut
 from nodegraph.editor.files import RecentFiles
-from nodegraph.editor.latent_map import (MapRequest, collect_bookmarks, compute_field,
-                                         field_colours, grid_inputs, is_regressor, map_bounds)
+from nodegraph.editor.latent_map import (MapRequest, as_table, collect_bookmarks,
+                                         compute_field, field_colours, grid_inputs,
+                                         is_regressor, map_bounds)
 from nodegraph.editor.palette import rank_types
 from nodegraph.editor.previews import fit_frame, fitted_box
 from nodegraph.editor.readouts import colour_map, meter_fraction, short_value
@@ -140,6 +141,13 @@ def test_latent_map_colours_by_axis_or_nearest_bookmark():
     marks = np.array([[0.0, 0.0], [1.0, 1.0]], np.float32)
     by_mark = field_colours(outputs, None, marks)
     assert np.allclose(by_mark[1], by_mark[2]) and not np.allclose(by_mark[0], by_mark[1])
+
+
+def test_examples_become_tables_even_when_there_are_none():
+    assert as_table([]).shape == (0, 0)
+    assert as_table(np.zeros((0, 3))).shape == (0, 0)
+    assert as_table([[1, 2], [3, 4]]).shape == (2, 2)
+    assert as_table(np.arange(3.0)).shape == (3, 1)
 
 
 def test_latent_map_reads_the_regressor_interface():

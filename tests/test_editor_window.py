@@ -86,6 +86,9 @@ def test_refused_links_change_nothing_and_say_why(xvfb_display, tmp_path):
     assert "clock.bang sends bang but widen.in takes vector" in attempts["bang->vector"]["status"]
     assert "already exists" in attempts["duplicate"]["status"]
     assert "from an outlet" in attempts["inlet->inlet"]["status"]
+    param = result["param"]
+    assert "in_lo and in_hi are equal" in param["status"] and param["text_unchanged"]
+    assert param["widget"] == 1.0 and param["panel_widget"] == 1.0  # back to the engine's
     assert not result["can_undo"]
 
 

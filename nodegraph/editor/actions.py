@@ -54,6 +54,7 @@ class Actions:
             self.app.status.info(job.label)
         elif isinstance(job.error, EditError):
             self.app.status.error(f"{job.label} refused: {job.error}")
+            self.app.show_engine_values()  # widgets back to what the engine kept
         else:
             log.error("%s failed", job.label, exc_info=job.error)
             self.app.status.error(f"{job.label} failed: {type(job.error).__name__}: {job.error}")

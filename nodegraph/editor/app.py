@@ -102,7 +102,7 @@ class EditorApp:
             dpg.add_mouse_click_handler(button=dpg.mvMouseButton_Left, callback=self._pressed,
                                         tag="ng/mouse/press")
             dpg.add_mouse_release_handler(button=dpg.mvMouseButton_Left, tag="ng/mouse/release",
-                                          callback=lambda: self.canvas.commit_moves())
+                                          callback=self._released)
             dpg.add_mouse_double_click_handler(button=dpg.mvMouseButton_Left,
                                                callback=self._double_clicked, tag="ng/mouse/double")
         dpg.create_viewport(title="nodegraph", width=WINDOW_W, height=WINDOW_H, disable_close=True)
@@ -198,6 +198,16 @@ class EditorApp:
 
     def _pressed(self) -> None:
         self.actions.gesture += 1
+
+    def _released(self) -> None:
+        self.canvas.commit_moves()
+        self.show_engine_values()  # a widget let go shows the engine's value again
+
+    def show_engine_values(self) -> None:
+        """Redraw every param widget from the engine on the next frame (after a refused
+        edit, a widget still shows what the user tried)."""
+        self.canvas.drawn_graph = None
+        self.panel.drawn_graph = None
 
     def _double_clicked(self) -> None:
         if dpg.is_item_hovered(self.canvas.editor) and not self.presentation \

@@ -45,6 +45,14 @@ def is_regressor(node: Any) -> bool:
     return callable(getattr(node, "predict", None)) and callable(getattr(node, "examples", None))
 
 
+def as_table(rows: Any) -> np.ndarray:
+    """Examples as a float32 (m, d) table; none at all as (0, 0)."""
+    table = np.asarray(rows, dtype=np.float32)
+    if table.size == 0:
+        return np.zeros((0, 0), np.float32)
+    return table.reshape(len(table), -1)
+
+
 def map_bounds(points: np.ndarray, live: np.ndarray | None) -> Bounds:
     """x and y ranges covering ``points`` (m, 2) and the ``live`` point, with a
     margin; a dimension with no spread gets ±0.5 around its value (±0.5 around 0.5
@@ -195,9 +203,11 @@ class LatentMap:
         except Exception as exc:
             self._say(f"{self.node_id}: examples() failed: {exc}")
             return
-        inputs = np.asarray(inputs, dtype=np.float32).reshape(len(inputs), -1)
-        d_in = live.size if live is not None else (inputs.shape[1] if len(inputs) else 0)
-        if d_in < 2 or (live is not None and len(inputs) and inputs.shape[1] != d_in):
+        inputs, outputs = as_table(inputs), as_table(outputs)
+        d_in = live.size if live is not None else inputs.shape[1]
+        if len(inputs) == 0:
+            inputs = np.zeros((0, d_in), np.float32)
+        if d_in < 2 or inputs.shape[1] != d_in:
             self._say(f"{self.node_id}: waiting for input (needs 2 or more dimensions)")
             return
         in_labels = self._labels(self.node_id, inlet, d_in, "in")
@@ -212,8 +222,7 @@ class LatentMap:
                                                 else np.zeros(d_in, np.float32))
         bounds = map_bounds(inputs[:, [x, y]], None if live is None else live[[x, y]])
         self._show_points(inputs, live, x, y, bounds)
-        d_out = np.asarray(outputs).reshape(len(outputs), -1).shape[1] if len(outputs) else None
-        self._request(rn, center, (x, y), bounds, d_out)
+        self._request(rn, center, (x, y), bounds, outputs.shape[1] if len(outputs) else None)
 
     def _labels(self, node_id: str, inlet: str | None, size: int, prefix: str) -> list[str]:
         info = self.app.engine.graph.arriving(node_id, inlet) if inlet else None

@@ -134,16 +134,17 @@ class Panel:
         self.app = app
         self.root = dpg.add_group(parent=parent, tag="ng/panel")
         self.sections: dict[str, NodeSection] = {}
-        self._graph: Graph | None = None
+        #: the engine graph the panel last showed (compare with ``engine.graph``)
+        self.drawn_graph: Graph | None = None
         self._structure: tuple = ()
         self._landmark_theme = marker_theme((80, 255, 120), 1.5)
 
     def sync(self) -> None:
         """Rebuild when nodes, ports or links changed; else show the engine's params."""
         graph = self.app.engine.graph
-        if graph is self._graph:
+        if graph is self.drawn_graph:
             return
-        self._graph = graph
+        self.drawn_graph = graph
         structure = _structure(graph)
         if structure != self._structure:
             self._structure = structure

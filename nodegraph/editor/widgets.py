@@ -33,8 +33,9 @@ from ..types import BANG, NUMBER
 
 #: Ranges wider than this get a drag field instead of a slider.
 SLIDER_SPAN = 1000.0
-#: Components of a vector param per row of drag fields.
+#: Components of a vector param per row of drag fields, and of vertical sliders.
 VECTOR_ROW = 4
+VERTICAL_ROW = 10
 
 AskPath = Callable[[str, Callable[[str], None]], None]
 
@@ -123,11 +124,12 @@ class ParamWidget:
 
     def _vector(self, value: list[float], width: int, vertical: bool) -> None:
         if vertical:
-            with dpg.group(horizontal=True):
-                for i, v in enumerate(value):
-                    self.items.append(self._number("float", v, 22, tag=f"{self.tag}/{i}",
-                                                   vertical=True, height=110,
-                                                   callback=self._vector_changed))
+            for start in range(0, len(value), VERTICAL_ROW):
+                with dpg.group(horizontal=True):
+                    for i, v in enumerate(value[start:start + VERTICAL_ROW], start):
+                        self.items.append(self._number("float", v, 22, tag=f"{self.tag}/{i}",
+                                                       vertical=True, height=110,
+                                                       callback=self._vector_changed))
             return
         per_row = min(VECTOR_ROW, max(1, len(value)))
         field = max(30, (width - 8 * (per_row - 1)) // per_row)
