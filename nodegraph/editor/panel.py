@@ -136,7 +136,7 @@ class Panel:
         self.sections: dict[str, NodeSection] = {}
         #: the engine graph the panel last showed (compare with ``engine.graph``)
         self.drawn_graph: Graph | None = None
-        self._structure: tuple = ()
+        self._structure: tuple | None = None
         self._landmark_theme = marker_theme((80, 255, 120), 1.5)
 
     def sync(self) -> None:

@@ -1,4 +1,5 @@
-"""The status bar: the last message (refusals in red), play state, undo, ticks."""
+"""The status bar: play state, ticks, undo/redo, and the last message (refused edits in
+red, staying until the next message; others fading to a hint after a few seconds)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from .theme import DIM_TEXT, ERROR_TEXT
 
 log = logging.getLogger("nodegraph.editor")
 
-#: An info message fades to the idle hint after this many seconds; errors stay.
+#: An info message fades to the hint after this many seconds; errors stay.
 INFO_SECONDS = 6.0
+HINT = "N adds a node - drag from an outlet to an inlet to link - Ctrl+Z undoes"
 
 
 class Status:
@@ -44,5 +46,6 @@ class Status:
         history = "  undo" if can_undo else ""
         history += "  redo" if can_redo else ""
         dpg.set_value(self._state, f"{state}  {ticks} ticks{history}")
-        if not self.is_error and self.message and time.monotonic() - self._since > INFO_SECONDS:
-            self._set("", False)
+        if not self.is_error and self.message != HINT \
+                and time.monotonic() - self._since > INFO_SECONDS:
+            self._set(HINT, False)
