@@ -74,9 +74,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4.0)
     args = parser.parse_args()
 
-    folder = Path(tempfile.mkdtemp(prefix="nodegraph-bench-"))
-    path = folder / "chains.yaml"
-    path.write_text(chain_patch(args.chains, args.interval))
+    with tempfile.TemporaryDirectory(prefix="nodegraph-bench-") as folder:
+        path = Path(folder) / "chains.yaml"
+        path.write_text(chain_patch(args.chains, args.interval))
+        print(json.dumps(measure(path, args)))
+
+
+def measure(path: Path, args: argparse.Namespace) -> dict:
     baseline = headless_bangs(path, args.chains, args.seconds)
 
     editor_app.MAX_FPS = 1e9  # measure frames, not the cap
@@ -130,7 +134,7 @@ def main() -> None:
               "live_ms": ms(live), "edit_applied_ms": ms(applied), "edit_shown_ms": ms(edits),
               "bangs_gui": gui_bangs, "bangs_headless": baseline,
               "bangs_ratio": round(gui_bangs / baseline, 3)}
-    print(json.dumps(result))
+    return result
 
 
 if __name__ == "__main__":
