@@ -498,7 +498,93 @@ def real_input(tmp: Path) -> dict[str, Any]:
     return steps
 
 
-SCENARIOS = {f.__name__: f for f in (draw, undo, refused, save, perform, real_input)}
+#: The real vision and learning nodes: test face → facemesh → face-features → regress.
+FACE_CHAIN = """\
+format: nodegraph/1
+description: Face to latent with the real nodes (the audio end joins when rave-decode lands).
+nodes:
+  cam: {type: camera, params: {source: test-face, fps: 15}}
+  face: {type: facemesh}
+  features: {type: face-features, params: {features: 'yaw, pitch, mouth_open'}}
+  explorer: {type: latent-explorer, params: {size: 4}}
+  map: {type: regress, params: {algorithm: knn}}
+  smooth: {type: smooth}
+links:
+  - cam.frame -> face.frame
+  - face.landmarks -> features.landmarks
+  - features.features -> map.x
+  - explorer.out -> map.target
+  - map.out -> smooth.in
+layout:
+  cam: [20, 20]
+  face: [250, 20]
+  features: [480, 20]
+  explorer: [250, 330]
+  map: [720, 20]
+  smooth: [720, 420]
+"""
+
+
+def face_chain(tmp: Path) -> dict[str, Any]:
+    """The performance panel and latent map on the real camera, facemesh,
+    face-features, latent-explorer and regress nodes: record, train, run."""
+    app = open_app(tmp, FACE_CHAIN)
+    runtime = app.engine.runtime
+    app.run_until(lambda: "landmarks" in runtime["face"].last_out
+                  and "features" in runtime["features"].last_out, 30)
+    render_for(app, 0.3)
+    landmarks_overlaid = len(dpg.get_value(app.panel.sections["cam"].previews[0].overlays[
+        ("face", "landmarks")])[0])
+    explorer, regress = runtime["explorer"].node, runtime["map"].node
+    sliders = [dpg.does_item_exist(f"ng/panel/param/explorer/values/{i}") for i in range(5)]
+
+    def pose(latent: list[float], name: str, takes: int) -> None:
+        operate(app, "ng/mouse/press")
+        for i, v in enumerate(latent):                     # the explorer's sliders
+            operate(app, f"ng/panel/param/explorer/values/{i}", v)
+        app.settle()
+        operate(app, "ng/panel/control/explorer/bookmark", name)   # typed, then Enter
+        for _ in range(takes):                           # the test face moves between takes
+            render_for(app, 0.25)
+            operate(app, "ng/panel/control/map/record")
+        app.settle()
+
+    pose([1.0, 0.0, 0.0, 0.0], "bright", 3)
+    pose([-1.0, 0.5, 0.0, 0.0], "dark", 3)
+    app.run_until(lambda: regress.report()["examples"] == 6, 10)
+    operate(app, "ng/panel/control/map/train")
+    app.run_until(lambda: regress.report()["trained"], 30)
+    operate(app, "ng/panel/control/map/run", True)
+    app.run_until(lambda: regress.report()["running"] and "out" in runtime["smooth"].last_out, 10)
+    render_for(app, 0.5)
+    report = regress.report()
+    panel = {key: dpg.get_value(f"ng/panel/report/map/{key}")
+             for key in ("examples", "progress", "trained", "running")}
+    shot_panel = app.screenshot(tmp / "face-perform.png")
+
+    app.show_tab("map")
+    app.run_until(lambda: app.latent_map.shown_request is not None, 20)
+    dpg.set_value("ng/map/colour", "nearest bookmark")
+    app.run_until(lambda: app.latent_map.shown_request.colour_by is None, 20)
+    render_for(app, 0.5)
+    shot_map = app.screenshot(tmp / "face-latent-map.png")
+    request = app.latent_map.shown_request
+    result = {
+        "landmarks_overlaid": landmarks_overlaid, "sliders": sliders,
+        "explorer_values": app.engine.patch.nodes["explorer"].params.get("values"),
+        "bookmarks": {k: v.tolist() for k, v in explorer.bookmarks().items()},
+        "report": {k: report[k] for k in ("examples", "trained", "running", "progress")},
+        "panel": panel, "smooth_out": runtime["smooth"].last_out["out"].tolist(),
+        "map": {"message": app.latent_map.message, "node": request.node_id,
+                "dims": list(request.dims), "bookmarks": request.bookmarks.tolist()},
+        "statuses": {n: rn.status for n, rn in runtime.items()},
+        "screenshots": [str(shot_panel), str(shot_map)],
+    }
+    app.close()
+    return result
+
+
+SCENARIOS = {f.__name__: f for f in (draw, undo, refused, save, perform, real_input, face_chain)}
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from nodegraph.editor.commands import shortcut
 from nodegraph.editor.files import RecentFiles
 from nodegraph.editor.latent_map import (MapRequest, as_table, collect_bookmarks,
                                          compute_field, field_colours, grid_inputs,
-                                         is_regressor, map_bounds)
+                                         is_regressor, map_bounds, union_bounds)
 from nodegraph.editor.palette import rank_types
 from nodegraph.editor.previews import fit_frame, fitted_box
 from nodegraph.editor.readouts import colour_map, meter_fraction, short_value
@@ -24,7 +24,7 @@ from nodegraph.editor.worker import EngineWorker
 from nodegraph.engine import Engine
 from nodegraph.errors import EditError
 from nodegraph.patch import dump_patch, parse_patch
-from nodegraph.registry import default_registry
+from nodegraph.registry import Registry, default_registry
 
 import editor_helpers
 
@@ -76,10 +76,14 @@ def test_pasting_what_is_not_nodes_says_so(text):
 
 
 def test_add_box_ranks_names_before_descriptions():
-    registry = default_registry()
-    assert rank_types(registry, "met")[0] == "metro"
+    registry = Registry()
+    for name in ("metro", "scale", "constant", "print", "delay"):
+        registry.register(default_registry().types[name])
+    assert rank_types(registry, "met") == ["metro"]
     assert rank_types(registry, "cale") == ["scale"]
-    assert "metro" in rank_types(registry, "interval")  # found in its summary
+    # starts with it, then contains it, then only its category or summary does:
+    assert rank_types(registry, "s") == ["scale", "constant", "delay", "metro", "print"]
+    assert rank_types(registry, "interval") == ["metro"]  # a word of its summary
     assert rank_types(registry, "zzzz") == []
     assert rank_types(registry, "") == registry.names()
 
@@ -92,6 +96,8 @@ def test_inlets_get_buttons_and_toggles_from_their_schema():
                      "run": "toggle"}
     metro = registry.get("metro")()
     assert inlet_control_kind(metro.inlet("toggle")) == "toggle"  # "nonzero starts"
+    explorer = registry.get("latent-explorer")()
+    assert inlet_control_kind(explorer.inlet("bookmark")) == "text"
     pack = registry.get("pack")()
     assert inlet_control_kind(pack.inlet("in0")) is None
 
@@ -132,6 +138,12 @@ def test_latent_map_bounds_cover_examples_and_live_input():
     assert x0 < 0.5 < x1 and y0 < 0.5 < y1
     (x0, x1), _ = map_bounds(np.array([[2.0, 0.0], [2.0, 1.0]]), None)
     assert x0 < 2.0 < x1
+
+
+def test_latent_map_view_only_grows():
+    a = ((0.0, 1.0), (2.0, 3.0))
+    assert union_bounds(a, ((0.5, 2.0), (-1.0, 2.5))) == ((0.0, 2.0), (-1.0, 3.0))
+    assert union_bounds(a, a) == a
 
 
 def test_latent_map_colours_by_axis_or_nearest_bookmark():

@@ -183,7 +183,7 @@ def test_edit_command_reports_a_broken_patch(tmp_path):
     result = subprocess.run([sys.executable, "-m", "nodegraph", "edit", str(bad)], env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
-    assert f"{bad}:3: node 'm': unknown node type 'metr'; did you mean metro?" in result.stderr
+    assert f"{bad}:3: node 'm': unknown node type 'metr'; did you mean metro" in result.stderr
     assert bad.read_text() == "format: nodegraph/1\nnodes:\n  m: {type: metr}\n"
 
 
@@ -219,3 +219,23 @@ def test_a_user_patches_with_mouse_and_keyboard(xvfb_display, tmp_path):
     assert steps["playing_after_space"] is False
     assert steps["title"] == "patch.yaml - nodegraph"  # Ctrl+S saved
     assert steps["saved"] == steps["add"]["text"]
+
+
+def test_the_real_face_chain_records_trains_and_runs_from_the_panel(xvfb_display, tmp_path):
+    """camera (test face) → facemesh → face-features → regress ← latent-explorer."""
+    result = run_scenario("face_chain", xvfb_display, tmp_path)
+    assert result["landmarks_overlaid"] == 478  # facemesh drawn over the camera preview
+    assert result["sliders"] == [True, True, True, True, False]  # one per latent axis
+    assert result["explorer_values"] == [-1.0, 0.5, 0.0, 0.0]
+    assert result["bookmarks"] == {"bright": [1.0, 0.0, 0.0, 0.0], "dark": [-1.0, 0.5, 0.0, 0.0]}
+    assert result["report"] == {"examples": 6, "trained": True, "running": True, "progress": 1.0}
+    assert result["panel"] == {"examples": "examples: 6", "progress": 1.0,
+                               "trained": "* trained", "running": "* running"}
+    assert len(result["smooth_out"]) == 4 and any(v != 0.0 for v in result["smooth_out"])
+    assert result["map"]["node"] == "map" and result["map"]["message"].startswith("map: predicted")
+    assert result["map"]["bookmarks"] == [[1.0, 0.0, 0.0, 0.0], [-1.0, 0.5, 0.0, 0.0]]
+    assert not {"error", "failed"} & set(result["statuses"].values())
+    panel_shot, map_shot = (read_png(p) for p in result["screenshots"])
+    assert colour_fraction(panel_shot, LANDMARKS_OVERLAY, 30) > 0.001
+    assert colour_fraction(map_shot, (230, 77, 64), 20) > 0.005  # bookmark colours
+    assert colour_fraction(map_shot, (64, 153, 230), 20) > 0.005

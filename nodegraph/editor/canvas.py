@@ -10,7 +10,8 @@ changed. Gestures become :class:`~nodegraph.editor.actions.Actions`:
   the status bar says why);
 - Ctrl+click on a link end (DearPyGui's detach) → ``Disconnect``;
 - releasing the mouse after dragging nodes → one ``Move`` batch (one undo step);
-- a param widget → ``SetParam``; a bang button or toggle → ``engine.send``.
+- a param widget → ``SetParam``; a bang button or toggle → ``engine.send`` (text
+  inlets get their fields in the performance panel).
 
 Inlets are drawn filled when hot and hollow when cold (Max's hot/cold inlets); pins
 and links take their port type's colour; a node's title bar its run status.
@@ -18,7 +19,7 @@ and links take their port type's colour; a node's title bar its run status.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +33,7 @@ from ..schema import UNKNOWN, Inlet, Outlet, PortInfo
 from .previews import PREVIEW_H, PREVIEW_W
 from .readouts import clip_text, is_frame, is_sparkline_vector, per_call_ms, short_value
 from .theme import DIM_TEXT, ERROR_TEXT
-from .widgets import InletControl, ParamWidget, inlet_control_kind
+from .widgets import InletControl, ParamWidget, inlet_control_kind, vector_lengths
 
 if TYPE_CHECKING:
     from .app import EditorApp
@@ -60,14 +61,14 @@ def link_tag(link: Link) -> str:
     return f"ng/link/{link}"
 
 
-def node_signature(node: Node) -> tuple:
-    """What, when it changes, needs the node redrawn rather than updated."""
-    params = node.params
+def node_signature(node: Node, infos: Mapping[str, PortInfo]) -> tuple:
+    """What, when it changes, needs the node redrawn rather than updated (``infos``:
+    the graph's port facts for the node)."""
     return (node.type_name,
             tuple((p.name, p.type.name, p.hot) for p in node.inlets),
             tuple((p.name, p.type.name) for p in node.outlets),
-            tuple((p.name, len(params[p.name]) if p.type == "vector" else None)
-                  for p in node.param_specs()))
+            tuple(p.name for p in node.param_specs()),
+            tuple(vector_lengths(node, infos).items()))
 
 
 def auto_positions(graph: Graph) -> dict[str, tuple[int, int]]:
@@ -146,8 +147,8 @@ class Canvas:
         for node_id, node in graph.nodes.items():
             pos = tuple(round(v) for v in patch.layout.get(node_id, auto.get(node_id, (0, 0))))
             view = self.nodes.get(node_id)
-            if view is not None and (view.signature != node_signature(node)
-                                     or not all(w.fits for w in view.params.values())):
+            if view is not None and view.signature != node_signature(
+                    node, graph.port_infos.get(node_id, {})):
                 self._remove_node(node_id)
                 view = None
             if view is None:
@@ -201,7 +202,7 @@ class Canvas:
                                         tag=port_tag(node_id, inlet.name, "in"),
                                         user_data=("in", node_id, inlet.name)) as attr:
                     kind = inlet_control_kind(inlet)
-                    if kind:
+                    if kind in ("bang", "toggle"):
                         controls[inlet.name] = InletControl(
                             inlet, kind, self._sender(node_id), label=inlet.name,
                             tag=f"ng/control/{node_id}/{inlet.name}")
@@ -221,6 +222,7 @@ class Canvas:
                 dpg.bind_item_theme(attr, self.app.themes.pins[outlet.type.name])
             params = {}
             specs = cls.param_specs()
+            lengths = vector_lengths(node, infos)
             if specs:
                 with dpg.node_attribute(attribute_type=dpg.mvNode_Attr_Static):
                     values = node.params
@@ -230,14 +232,14 @@ class Canvas:
                             params[spec.name] = ParamWidget(
                                 spec, values[spec.name], self._param_setter(node_id, spec.name),
                                 tag=f"ng/param/{node_id}/{spec.name}", parent=folder,
-                                width=NODE_WIDGET_WIDTH,
-                                ask_path=self.app.files.ask_path)
+                                width=NODE_WIDGET_WIDTH, ask_path=self.app.files.ask_path,
+                                length=lengths.get(spec.name))
             with dpg.node_attribute(attribute_type=dpg.mvNode_Attr_Static):
                 status_text = dpg.add_text("", color=DIM_TEXT)
                 with dpg.tooltip(status_text):
                     error_text = dpg.add_text(cls.summary(), wrap=360)
-        return NodeView(item, node_signature(node), pos, status_text, error_text, params,
-                        controls, readouts)
+        return NodeView(item, node_signature(node, infos), pos, status_text, error_text,
+                        params, controls, readouts)
 
     def _sender(self, node_id: str) -> Callable[[str, Any], None]:
         return lambda inlet, value: self.app.actions.send(node_id, inlet, value)

@@ -4,11 +4,12 @@ A *regressor* is any running node with the two thread-safe methods the regress n
 offers::
 
     predict(X: ndarray (n, d_in)) -> ndarray (n, d_out)
-    examples() -> (inputs (m, d_in), outputs (m, d_out))     # copies
+    examples() -> (..., inputs (m, d_in), outputs (m, d_out))   # copies; the last two
 
 Its live input is the latest value on its first hot vector inlet. The map samples a
 :data:`GRID`×:data:`GRID` grid over the chosen input dimensions x and y (the other
-dimensions held at the live input, or at the examples' mean before any input), asks
+dimensions held at the live input, or at the examples' mean before any input; the
+view grows to hold every example and every live input seen), asks
 ``predict`` for the latent at every point off the GUI thread, and colours the field
 by one latent axis or by the nearest *bookmark* (any node with
 ``bookmarks() -> {name: latent vector}``, such as latent-explorer). Recorded examples
@@ -67,6 +68,13 @@ def map_bounds(points: np.ndarray, live: np.ndarray | None) -> Bounds:
         pad = (hi - lo) * MARGIN
         bounds.append((lo - pad, hi + pad))
     return bounds[0], bounds[1]
+
+
+def union_bounds(a: Bounds, b: Bounds) -> Bounds:
+    """The smallest bounds holding both: the map only grows while the same dimensions
+    are shown, so the field it draws (computed a moment ago) still covers the view."""
+    return ((min(a[0][0], b[0][0]), max(a[0][1], b[0][1])),
+            (min(a[1][0], b[1][0]), max(a[1][1], b[1][1])))
 
 
 def grid_inputs(center: np.ndarray, dims: tuple[int, int], bounds: Bounds,
@@ -139,6 +147,9 @@ class LatentMap:
         self.shown_request: MapRequest | None = None
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="nodegraph-latent-map")
         self._in_flight: tuple[MapRequest, Future] | None = None
+        #: (regressor, x dim, y dim) shown, and the bounds shown for them so far
+        self._view: tuple[str, int, int] | None = None
+        self._bounds: Bounds = ((0.0, 1.0), (0.0, 1.0))
         with dpg.texture_registry():
             self.texture = dpg.add_raw_texture(GRID, GRID, np.zeros(GRID * GRID * 3, np.float32),
                                                format=dpg.mvFormat_Float_rgb)
@@ -199,7 +210,7 @@ class LatentMap:
         live = rn.inputs.values.get(inlet) if inlet else None
         live = np.asarray(live, dtype=np.float32).ravel() if live is not None else None
         try:
-            inputs, outputs = rn.node.examples()
+            *_, inputs, outputs = rn.node.examples()  # regress also gives the ids first
         except Exception as exc:
             self._say(f"{self.node_id}: examples() failed: {exc}")
             return
@@ -221,6 +232,9 @@ class LatentMap:
         center = live if live is not None else (inputs.mean(axis=0) if len(inputs)
                                                 else np.zeros(d_in, np.float32))
         bounds = map_bounds(inputs[:, [x, y]], None if live is None else live[[x, y]])
+        if self._view == (self.node_id, x, y):
+            bounds = union_bounds(self._bounds, bounds)
+        self._view, self._bounds = (self.node_id, x, y), bounds
         self._show_points(inputs, live, x, y, bounds)
         self._request(rn, center, (x, y), bounds, outputs.shape[1] if len(outputs) else None)
 

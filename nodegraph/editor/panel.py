@@ -3,11 +3,12 @@
 One section per node, in run order (sources first, then vision, learning, audio),
 showing only what a performer plays with:
 
-- its bang inlets as buttons (record, train, delete_last, randomize...) and its on/off
-  number inlets as toggles (run, record_while...), sending through ``engine.send``;
+- its bang inlets as buttons (record, train, delete_last, randomize...), its on/off
+  number inlets as toggles (run, record_while...) and its text inlets as fields sent
+  on Enter (bookmark, recall...), all through ``engine.send``;
 - its numeric, bool, choice and vector params as sliders, checkboxes and dropdowns
-  (a ranged vector, such as a latent point, as a row of vertical sliders), edited
-  through ``SetParam`` like the canvas;
+  (a vector, such as a latent point, as a row of vertical sliders), edited through
+  ``SetParam`` like the canvas;
 - its frame outlets as a preview, with the landmarks of the nodes that frame feeds
   drawn over it (camera → facemesh);
 - its ``report()``, by the keys of the Node.report convention: ``progress`` as a
@@ -33,7 +34,7 @@ from .canvas import node_signature
 from .previews import PREVIEW_H, PREVIEW_W, fitted_box
 from .readouts import meter_fraction, short_value
 from .theme import DIM_TEXT, marker_theme
-from .widgets import InletControl, ParamWidget, inlet_control_kind
+from .widgets import InletControl, ParamWidget, inlet_control_kind, vector_lengths
 
 if TYPE_CHECKING:
     from .app import EditorApp
@@ -123,8 +124,8 @@ def _report(node: Node) -> dict[str, Any]:
 
 
 def _structure(graph: Graph) -> tuple:
-    return tuple((node_id, node_signature(node)) for node_id, node in graph.nodes.items()) \
-        + tuple(graph.converters)
+    return tuple((node_id, node_signature(node, graph.port_infos.get(node_id, {})))
+                 for node_id, node in graph.nodes.items()) + tuple(graph.converters)
 
 
 class Panel:
@@ -167,7 +168,8 @@ class Panel:
     def _section(self, node_id: str, node: Node, graph: Graph) -> NodeSection:
         """A node's section; open when it has controls, params, previews or a report."""
         cls = type(node)
-        controls_for = [(i, kind) for i in node.inlets if (kind := inlet_control_kind(i))]
+        kinds = {inlet.name: inlet_control_kind(inlet) for inlet in node.inlets}
+        controls_for = [(inlet, kinds[inlet.name]) for inlet in node.inlets if kinds[inlet.name]]
         specs = [p for p in cls.param_specs() if p.type in PANEL_PARAM_TYPES]
         frames = [o for o in node.outlets if o.type == FRAME]
         title = node_id if node_id == cls.type_name else f"{node_id} · {cls.type_name}"
@@ -177,21 +179,26 @@ class Panel:
             label=title, parent=self.root, tag=f"ng/panel/{node_id}",
             default_open=bool(controls_for or specs or frames or reports))
         controls: dict[str, InletControl] = {}
-        if controls_for:
-            with dpg.group(horizontal=True, parent=header):
-                for inlet, kind in controls_for:
+        buttons = [pair for pair in controls_for if pair[1] != "text"]
+        fields = [pair for pair in controls_for if pair[1] == "text"]
+        for row in (buttons, fields):
+            if not row:
+                continue
+            with dpg.group(horizontal=row is buttons, parent=header):
+                for inlet, kind in row:
                     controls[inlet.name] = InletControl(
                         inlet, kind, self._sender(node_id), label=inlet.name,
                         tag=f"ng/panel/control/{node_id}/{inlet.name}")
         previews = [self._preview(node_id, outlet.name, graph, header) for outlet in frames]
         params = {}
         values = node.params
+        lengths = vector_lengths(node, graph.port_infos.get(node_id, {}))
         for spec in specs:
             params[spec.name] = ParamWidget(
                 spec, values[spec.name], self._param_setter(node_id, spec.name),
                 tag=f"ng/panel/param/{node_id}/{spec.name}", parent=header,
                 width=PANEL_WIDGET_WIDTH, ask_path=self.app.files.ask_path,
-                vertical=spec.type == "vector" and spec.range is not None)
+                vertical=spec.type == "vector", length=lengths.get(spec.name))
         report = ReportView(header, f"ng/panel/report/{node_id}")
         return NodeSection(header, controls, params, previews, report)
 
