@@ -1,6 +1,7 @@
 """The ``nodegraph`` command line.
 
 ``nodegraph run PATCH``     run a patch (``--duration``, ``--report``, ``--set``, ``--offline``)
+``nodegraph edit [PATCH]``  the node editor (``--screenshot FILE.png --quit-after S``)
 ``nodegraph check PATCH..`` exit 0 when every patch is valid, 1 with file:line problems
 ``nodegraph nodes``         list node types (``--json`` full schemas, ``--markdown`` the reference)
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -51,6 +53,15 @@ def _parser() -> argparse.ArgumentParser:
                      dest="overrides", help="override a param (value read as YAML)")
     run.set_defaults(func=cmd_run)
 
+    edit = sub.add_parser("edit", help="open a patch (or a new one) in the node editor")
+    edit.add_argument("patch", type=Path, nargs="?",
+                      help="patch file; created on first save if it does not exist")
+    edit.add_argument("--screenshot", type=Path, metavar="FILE.png",
+                      help="save a screenshot of the window when --quit-after ends")
+    edit.add_argument("--quit-after", type=float, metavar="S",
+                      help="run the graph and render for S seconds, then exit")
+    edit.set_defaults(func=cmd_edit)
+
     check = sub.add_parser("check", help="validate patches")
     check.add_argument("patches", type=Path, nargs="+")
     check.set_defaults(func=cmd_check)
@@ -79,6 +90,26 @@ def cmd_check(args: argparse.Namespace) -> int:
         else:
             print(f"{path}: ok")
     return 1 if failed else 0
+
+
+def cmd_edit(args: argparse.Namespace) -> int:
+    if args.screenshot and args.quit_after is None:
+        print("--screenshot needs --quit-after S (how long to run before the shot)",
+              file=sys.stderr)
+        return 2
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")
+                                                 or os.environ.get("WAYLAND_DISPLAY")):
+        print("nodegraph edit needs a display: no DISPLAY is set (on a server, run it "
+              "under 'xvfb-run -a nodegraph edit ...')", file=sys.stderr)
+        return 2
+    from .editor.app import edit, open_engine  # dearpygui only when editing
+
+    try:
+        engine = open_engine(args.patch)
+    except PatchError as exc:
+        _print_problems(exc)
+        return 1
+    return edit(engine, args.screenshot, args.quit_after)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

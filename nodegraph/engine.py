@@ -62,6 +62,8 @@ class Engine:
         self.names = NameTable()
         self._undo: list[Command] = []
         self._redo: list[Command] = []
+        #: merge key of the edit on top of the undo stack (see ``do``)
+        self._merge: object = None
         self._saved_text = dump_patch(patch) if patch.path else None
         self._opened = False
         self._edit_lock = threading.RLock()
@@ -198,11 +200,19 @@ class Engine:
 
     # -- editing -------------------------------------------------------------------------
 
-    def do(self, command: Command) -> None:
-        """Apply an edit; raises EditError (nothing changed) if it is refused."""
+    def do(self, command: Command, merge: object = None) -> None:
+        """Apply an edit; raises EditError (nothing changed) if it is refused.
+
+        Consecutive edits given the same non-None ``merge`` key form one undo step
+        (a slider being dragged: every value applies live, one undo restores the
+        value from before the drag). Only merge edits whose first inverse undoes
+        them all, such as ``SetParam`` of one param.
+        """
         with self._edit_lock:
             inverse = self._apply(command)
-            self._undo.append(inverse)
+            if merge is None or merge != self._merge or not self._undo:
+                self._undo.append(inverse)
+            self._merge = merge
             self._redo.clear()
 
     def undo(self) -> bool:
@@ -210,6 +220,7 @@ class Engine:
         with self._edit_lock:
             if not self._undo:
                 return False
+            self._merge = None
             self._redo.append(self._apply(self._undo.pop()))
             return True
 
@@ -217,6 +228,7 @@ class Engine:
         with self._edit_lock:
             if not self._redo:
                 return False
+            self._merge = None
             self._undo.append(self._apply(self._redo.pop()))
             return True
 
