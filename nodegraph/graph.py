@@ -89,6 +89,7 @@ def _instantiate(patch: Patch, registry: Registry, problems: list[Problem]) -> d
         if not bad:
             try:
                 nodes[node_id] = cls(node_id, spec.params)
+                nodes[node_id].base_dir = patch.path.parent if patch.path else None
             except Exception as exc:
                 problems.append(patch.problem(f"node {node_id!r} ({spec.type}): {exc}",
                                               "nodes", node_id))
