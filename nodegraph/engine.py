@@ -162,21 +162,26 @@ class Engine:
         return time.perf_counter() - start
 
     def run_offline(self, seconds: float, step: float = OFFLINE_STEP_S) -> float:
-        """Virtual clock: advance ``seconds`` as fast as the nodes allow. Every
-        ``step`` seconds the control graph runs up to the clock, then the audio
-        chain renders up to the same time, so both advance in lockstep."""
+        """Virtual clock: advance ``seconds`` as fast as the nodes allow, in steps of
+        ``step`` seconds, or of one audio block when the patch has audio. Each step
+        the control graph runs up to the step's start, then the audio chain renders
+        the step from that state: audio and control advance in lockstep, and a
+        message affects the audio from the next block on."""
         clock = self.clock
         if not isinstance(clock, VirtualClock):
             raise RuntimeError("offline runs need Engine(..., clock=VirtualClock())")
         self.open()
-        self.audio.start_offline()
         self.started_at = start = clock.now()
+        self.audio.start_offline(start)
+        if self.audio.active:
+            step = self.audio.block / self.audio.sr
         end = start + seconds
         t = start
         while t < end - 1e-12:
-            t = min(end, t + step)
             self.scheduler.run_until(t)
-            self.audio.render_until(t - start)
+            t = min(end, t + step)
+            self.audio.render_until(t, final=t >= end - 1e-12)
+        self.scheduler.run_until(end)
         return clock.now() - start
 
     # -- messages in from outside ----------------------------------------------------

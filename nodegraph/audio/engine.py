@@ -79,6 +79,7 @@ class AudioEngine:
         self.recorder: WavWriter | None = None
         self._record_path: Path | None = None
         self._block_start = 0
+        self._origin_t = 0.0
         self._prepared: set[int] = set()
         self._pacer: Output | None = None
         self._render_times = [0.0] * RENDER_WINDOW
@@ -179,20 +180,24 @@ class AudioEngine:
 
     # -- offline ---------------------------------------------------------------------------------
 
-    def start_offline(self) -> None:
-        """Pick the rate and prepare the chain on the calling thread (offline)."""
+    def start_offline(self, now: float) -> None:
+        """Offline: pick the rate and prepare the chain on the calling thread; the
+        chain's frame 0 is clock time ``now`` (the first call's)."""
         if self.sr is None:
+            self._origin_t = now
             self._choose_rate()
             self._prepare_new(self.chain)
 
-    def render_until(self, seconds: float) -> None:
-        """Offline: render blocks until ``seconds`` of audio exist (the last block
-        may be shorter, so the total is exactly ``round(seconds * sr)`` frames)."""
+    def render_until(self, t: float, final: bool = False) -> None:
+        """Offline: render whole blocks up to clock time ``t``; with ``final``, a
+        last shorter block too, so exactly ``round((t - start) * sr)`` frames exist."""
         if not self.active:
             return
-        target = round(seconds * self.sr)
-        while self.position < target:
-            self._render(min(self.block, target - self.position))
+        target = round((t - self._origin_t) * self.sr)
+        while self.position + self.block <= target:
+            self._render(self.block)
+        if final and self.position < target:
+            self._render(target - self.position)
 
     # -- real time -------------------------------------------------------------------------------
 
