@@ -96,6 +96,12 @@ class Context:
         return self._engine.audio.open_output(self.id, device, sample_rate, block, channels,
                                               safety_ms)
 
+    def catch_up(self, offset: int) -> None:
+        """Audio thread, in ``render``, before reading a message inlet's slot: offline,
+        run the control graph up to the time of frame ``offset`` of this block, so
+        the slot holds what a live run would have had by then; live, do nothing."""
+        self._engine.audio.catch_up(offset)
+
     def signal_event(self, offset: int, t: float) -> None:
         """Audio thread, in ``render``: the frame ``offset`` frames from the start of
         this block (it may lie in a later block) is the first to reflect the source

@@ -165,24 +165,29 @@ class Engine:
         """Virtual clock: advance ``seconds`` as fast as the nodes allow, in steps of
         ``step`` seconds, or of one audio block when the patch has audio. Each step
         the control graph runs up to the step's start, then the audio chain renders
-        the step from that state: audio and control advance in lockstep, and a
-        message affects the audio from the next block on."""
+        the step from that state (a decoder brings control up to each latent frame
+        it starts: ``ctx.catch_up``), so audio and control advance in lockstep."""
         clock = self.clock
         if not isinstance(clock, VirtualClock):
             raise RuntimeError("offline runs need Engine(..., clock=VirtualClock())")
         self.open()
         self.started_at = start = clock.now()
         self.audio.start_offline(start)
+        self.audio.control_until = self._control_until
         if self.audio.active:
             step = self.audio.block / self.audio.sr
         end = start + seconds
         t = start
         while t < end - 1e-12:
-            self.scheduler.run_until(t)
+            self._control_until(t)
             t = min(end, t + step)
             self.audio.render_until(t, final=t >= end - 1e-12)
-        self.scheduler.run_until(end)
+        self._control_until(end)
         return clock.now() - start
+
+    def _control_until(self, t: float) -> None:
+        """Offline: run the control graph up to clock time ``t`` (never backwards)."""
+        self.scheduler.run_until(max(t, self.clock.now()))
 
     # -- messages in from outside ----------------------------------------------------
 

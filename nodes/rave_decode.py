@@ -174,6 +174,8 @@ class RaveDecode(Node):
             self._threads = self.threads
         decoder, n = self._decoder, self.frames_per_call
         latent_size = decoder.info.latent_size
+        offset = round(self._next_frame) - self._rendered  # where this frame starts
+        self.ctx.catch_up(offset)
         item = self._slot.get()
         target, t = (self._previous, None) if item is None else item
         if target.shape != (latent_size,):  # sent for a model being swapped in or out
@@ -183,13 +185,13 @@ class RaveDecode(Node):
             ramp = (np.arange(1, n + 1, dtype=np.float32) / n)[:, None]
             latents = self._previous + (target - self._previous) * ramp
         else:
-            latents = np.broadcast_to(target, (n, latent_size))
+            latents = target[None, :] if n == 1 else np.tile(target, (n, 1))
         start = perf_counter()
         audio = decoder.decode(latents, self.fill, self.noise_scale)
         self._decode_s += perf_counter() - start
         self._frames_decoded += n
         if t is not None and t != self._heard:
-            self.ctx.signal_event(round(self._next_frame) - self._rendered, t)
+            self.ctx.signal_event(offset, t)
             self._heard = t
         self._next_frame += n * self._frame_length
         self._previous = target

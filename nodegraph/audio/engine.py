@@ -4,7 +4,7 @@
 with a rate of its own (a device's rate, or an ``audio-out`` with an explicit
 ``sample_rate``), else the first source's native rate (``signal_rate()``: a
 model's rate), else 48 kHz. Sources resample to it; sinks adapt channels. The block
-is the first output's block size (256 frames unless set).
+is the first output's block size (256 frames unless set; offline, at least 2048).
 
 **Real time.** One worker thread renders the chain one block at a time and writes
 each sink's block to its output ring; the outputs' consumers (PortAudio callbacks)
@@ -25,7 +25,13 @@ keep it from the callback for a whole JACK period.
 **Offline.** No worker and no devices: :meth:`AudioEngine.render_until` renders on
 the calling thread (the control thread of ``Engine.run_offline``) until the chain
 has rendered up to the virtual clock, block by block, so audio and control advance
-in lockstep, deterministically and as fast as the CPU allows.
+in lockstep, deterministically and as fast as the CPU allows: before each block the
+control graph runs up to the block's start, and a source that reads control input
+in the middle of a block (a decoder at a latent frame boundary) first brings it up
+to that frame's time (:meth:`AudioEngine.catch_up`), so the render is exact whatever
+the block size. Offline blocks are at least ``OFFLINE_BLOCK`` frames: nothing waits
+on them, and the per-block cost of the chain (microseconds of Python) would
+otherwise rival a small model's decode.
 
 **Edits.** A rebuilt chain is handed to the worker, which adopts it between two
 blocks (preparing nodes it has not prepared yet); :meth:`install` returns once
@@ -38,6 +44,7 @@ import logging
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +60,8 @@ log = logging.getLogger("nodegraph.audio")
 
 DEFAULT_RATE = 48000
 DEFAULT_BLOCK = 256
+#: offline renders use blocks of at least this many frames
+OFFLINE_BLOCK = 2048
 #: safety margin of the silent clock output that paces a chain without outputs
 DEFAULT_SAFETY_S = 0.005
 #: blocks in the ring before the consumers start
@@ -80,6 +89,8 @@ class AudioEngine:
         self._record_path: Path | None = None
         self._block_start = 0
         self._origin_t = 0.0
+        #: offline: advances the control graph to a clock time (set by the engine)
+        self.control_until: Callable[[float], None] | None = None
         self._prepared: set[int] = set()
         self._pacer: Output | None = None
         self._render_times = [0.0] * RENDER_WINDOW
@@ -163,6 +174,8 @@ class AudioEngine:
             self.sr = int(next((sr for sr in native if sr), DEFAULT_RATE))
         if self.outputs:
             self.block = self.outputs[0].block
+        if self.offline:  # no latency to keep low: fewer, longer blocks render faster
+            self.block = max(self.block, OFFLINE_BLOCK)
         for output in self.outputs:
             output.sr = output.sr or self.sr
             if output.sr != self.sr:
@@ -299,6 +312,12 @@ class AudioEngine:
         """A source's event ``t`` first sounds ``offset`` frames into the current block."""
         if self._pacer is not None:
             self.latency.mark(self._block_start + offset, t)
+
+    def catch_up(self, offset: int) -> None:
+        """Offline: run the control graph up to the time of frame ``offset`` of the
+        current block (never backwards). Live: nothing to do."""
+        if self.control_until is not None:
+            self.control_until(self._origin_t + (self._block_start + offset) / self.sr)
 
     # -- figures ---------------------------------------------------------------------------------
 

@@ -1,9 +1,10 @@
 """Writing audio to a WAV file off the audio worker (soundfile).
 
-The worker hands each block over (a copy, into a queue) and returns at once; a
-writer thread of our own does the file I/O, so a slow disk never delays rendering.
-The file is opened when the first block arrives (its channel count is the
-block's), written as it comes, and complete once :meth:`WavWriter.close` returns.
+The worker copies each block into a chunk of ``CHUNK_FRAMES`` frames and returns at
+once; each full chunk goes through a queue to a writer thread of our own that does
+the file I/O, so a slow disk never delays rendering. The file is opened when the
+first block arrives (its channel count is the block's) and is complete once
+:meth:`WavWriter.close` returns.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import numpy as np
 
 log = logging.getLogger("nodegraph.audio")
 
+#: Frames handed to the writer thread at a time (about 0.2 s).
+CHUNK_FRAMES = 8192
 #: WAV sample formats by the names the nodes use.
 SUBTYPES = {"float": "FLOAT", "pcm16": "PCM_16", "pcm24": "PCM_24"}
 
@@ -47,20 +50,33 @@ class WavWriter:
         self.error: str | None = None
         self._queue: queue.SimpleQueue[np.ndarray | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._chunk = np.empty((0, 0), np.float32)
+        self._filled = 0
 
     def write(self, block: np.ndarray) -> None:
-        """Queue a copy of ``block`` (frames, channels) for the file."""
+        """Copy ``block`` (frames, channels) on its way to the file."""
         if self._thread is None:
+            self._chunk = np.empty((CHUNK_FRAMES, block.shape[1]), np.float32)
             self._thread = threading.Thread(target=self._run, args=(block.shape[1],),
                                             name=f"nodegraph-wav-{self.path.name}", daemon=True)
             self._thread.start()
-        self._queue.put(np.array(block, np.float32))
+        done = 0
+        while done < len(block):
+            n = min(len(block) - done, CHUNK_FRAMES - self._filled)
+            self._chunk[self._filled:self._filled + n] = block[done:done + n]
+            self._filled += n
+            done += n
+            if self._filled == CHUNK_FRAMES:
+                self._queue.put(self._chunk)
+                self._chunk = np.empty_like(self._chunk)
+                self._filled = 0
         self.frames += len(block)
 
     def close(self) -> None:
-        """Write what is queued and close the file (no-op if nothing was written)."""
+        """Write what is left and close the file (no-op if nothing was written)."""
         if self._thread is None:
             return
+        self._queue.put(self._chunk[:self._filled])
         self._queue.put(None)
         self._thread.join()
         self._thread = None
