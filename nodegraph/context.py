@@ -83,7 +83,7 @@ class Context:
     # -- signal domain ---------------------------------------------------------------
 
     def open_output(self, device: str = "", sample_rate: int = 0, block: int = 256,
-                    channels: int = 0, safety_ms: float = 3.0) -> Output:
+                    channels: int = 0, safety_ms: float = 1.5) -> Output:
         """An audio output for this sink (call in ``open``; close it in ``close``).
 
         ``device``: "" for the default, an index, or part of a name. ``sample_rate``

@@ -33,7 +33,7 @@ class AudioOut(Node):
     block_size = Param("int", 256, "frames per device callback", range=(16, 8192))
     channels = Param("int", 0, "output channels; 0 uses up to 2 of the device's",
                      range=(0, 64))
-    safety_ms = Param("float", 3.0, "render this long before the device needs audio, "
+    safety_ms = Param("float", 1.5, "render this long before the device needs audio, "
                       "beyond the measured render time", range=(0.0, 500.0))
 
     def open(self) -> None:

@@ -102,13 +102,16 @@ class RaveDecode(Node):
         if name == "model":
             if self._loader is not None:
                 self._loader.join()
+            if self.ctx.offline:  # the render waits for it: the switch lands at a known frame
+                self._load(self.model_path())
+                return
             self._loader = threading.Thread(target=self._load, args=(self.model_path(),),
                                             name=f"nodegraph-load-{self.id}", daemon=True)
             self._loader.start()
 
     def _load(self, path: Path) -> None:
-        """Load a new model off the control and audio threads; the audio thread
-        switches to it at its next decode."""
+        """Load a new model (live: off the control and audio threads); the audio
+        thread switches to it at its next decode."""
         from nodes.neural.decoder import make_decoder
         from nodes.neural.model import load_model
 

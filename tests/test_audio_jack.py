@@ -16,15 +16,16 @@ import pytest
 import soundfile as sf
 
 import model_builders as mb
-from audio_helpers import peak_hz
+from audio_helpers import audio_engine, peak_hz
 from conftest import JACK_RATE
 from nodegraph.cli import main
-from nodegraph.edits import SetParam
+from nodegraph.edits import AddNode, Connect, SetParam
 from nodegraph.engine import Engine
+from nodegraph.patch import Link
 
 ROOT = Path(__file__).resolve().parent.parent
 PATCH = ROOT / "patches" / "latent-sliders.yaml"
-#: The shared test machine is busy: give the worker a wide margin (the default is 3 ms).
+#: The shared test machine is busy: give the worker a wide margin (the default is 1.5 ms).
 SAFE = "out.safety_ms=25"
 
 
@@ -105,3 +106,41 @@ def test_run_renders_offline_when_no_device_can_play(sine8, tmp_path):
 def test_devices_lists_the_jack_output(jack_server, capsys):
     assert main(["devices"]) == 0
     assert "system  (JACK Audio Connection Kit, 2 channels, 48000 Hz)" in capsys.readouterr().out
+
+
+def test_a_sink_added_while_playing_records_from_then_on(jack_server, sine8, tmp_path):
+    engine = Engine.load(PATCH, [f"dec.model={sine8}", _loud(0.5), SAFE])
+    engine.start()
+    time.sleep(0.5)
+    engine.do(AddNode("rec", "wav-out", {"path": str(tmp_path / "late.wav")}))
+    engine.do(Connect(Link("dec", "audio", "rec", "audio")))
+    time.sleep(0.7)
+    engine.stop()
+    report = engine.report()
+    engine.close()
+    audio, sr = sf.read(tmp_path / "late.wav", dtype="float32")
+    assert sr == JACK_RATE and len(audio) > 0.1 * sr
+    assert np.abs(audio).max() == pytest.approx(0.5, abs=1e-3)
+    assert report["audio"]["underruns"] == 0 and report["nodes"]["rec"]["errors"] == 0
+
+
+def test_without_an_output_the_chain_runs_on_a_silent_clock():
+    engine = audio_engine("""\
+format: nodegraph/1
+nodes:
+  ramp: {type: t-ramp}
+  sink: {type: t-capture}
+links:
+  - ramp.out -> sink.in
+""", virtual=False)
+    sink = engine.runtime["sink"].node
+    engine.start()
+    time.sleep(0.3)
+    engine.stop()
+    report = engine.report()["audio"]
+    engine.close()
+    assert report["output"] == "clock" and report["device"] is None
+    assert report["sr"] == 48000 and report["seconds_out"] > 0
+    audio = sink.audio[:, 0]
+    assert len(audio) == engine.audio.position
+    assert np.array_equal(audio, np.arange(len(audio), dtype=np.float32))  # every block, in order

@@ -18,9 +18,12 @@ is only as long as rendering needs (DESIGN: sources never wait on audio; the
 callback never waits on anything). With no output at all, a silent
 :class:`~nodegraph.audio.outputs.ClockOutput` paces the chain on the wall clock.
 
-While the worker runs it also holds ``sys.setswitchinterval`` at 1 ms: the callback
-needs the GIL every block, and Python's default 5 ms slice would let any busy thread
-keep it from the callback for a whole JACK period.
+The worker asks for real-time scheduling (SCHED_FIFO, below JACK's own threads)
+where the system allows it: on a busy machine a normal thread can wake several
+milliseconds late, which a margin of one or two milliseconds cannot absorb. While it
+runs it also holds ``sys.setswitchinterval`` at 1 ms: the callback needs the GIL every
+block, and Python's default 5 ms slice would let any busy thread keep it from the
+callback for a whole JACK period.
 
 **Offline.** No worker and no devices: :meth:`AudioEngine.render_until` renders on
 the calling thread (the control thread of ``Engine.run_offline``) until the chain
@@ -41,6 +44,7 @@ adopted, so a node removed from the chain is never rendered after its removal.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 import time
@@ -71,6 +75,8 @@ RENDER_WINDOW = 48
 #: the worker never sleeps longer than this (it must notice new chains and stop)
 MAX_SLEEP_S = 0.005
 SWITCH_INTERVAL_S = 0.001
+#: SCHED_FIFO priority of the audio worker, below JACK's own threads (10 and up)
+WORKER_PRIORITY = 5
 
 
 class AudioEngine:
@@ -100,6 +106,8 @@ class AudioEngine:
         self._thread: threading.Thread | None = None
         self._stopping = False
         self._switch_interval: float | None = None
+        #: whether the worker got real-time scheduling (None: not started)
+        self.realtime_priority: bool | None = None
 
     # -- outputs ------------------------------------------------------------------------------
 
@@ -258,6 +266,7 @@ class AudioEngine:
             log.exception("the audio worker stopped")
 
     def _play(self) -> None:
+        self.realtime_priority = _raise_priority()
         self._prepare_new(self.chain)
         while any(o.ring.fill < PREFILL_BLOCKS * o.block for o in self.outputs):
             self._render(self.block)
@@ -340,8 +349,20 @@ class AudioEngine:
             "cpu_load": None if pacer is None or pacer.cpu_load is None
             else round(pacer.cpu_load, 4),
             "render_ms_max": round(1000 * max(self._render_times), 3),
+            "realtime_priority": self.realtime_priority,
         }
         if self.recorder is not None:
             report["recorded"] = {"path": str(self.recorder.path), "frames": self.recorder.frames,
                                   "error": self.recorder.error}
         return report
+
+
+def _raise_priority() -> bool:
+    """Run the calling thread with real-time scheduling if the system allows it."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(WORKER_PRIORITY))
+    except (AttributeError, OSError) as exc:  # not Linux, or no rtprio allowance
+        log.info("the audio worker runs without real-time priority (%s); if the report "
+                 "shows underruns, raise audio-out's safety_ms", exc)
+        return False
+    return True
