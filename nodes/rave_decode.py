@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from pathlib import Path
 from time import perf_counter
@@ -14,6 +15,8 @@ from nodegraph.audio.resample import Resampler
 from nodegraph.audio.ring import AudioRing
 from nodegraph.audio.slot import LatestValue
 from nodegraph.schema import UNKNOWN
+
+MAX_FRAMES_PER_CALL = 64
 
 
 class RaveDecode(Node):
@@ -48,7 +51,7 @@ class RaveDecode(Node):
     interpolate = Param("bool", False, "with frames_per_call > 1, glide linearly from the "
                         "previous latent to the newest across the frames of a call")
     frames_per_call = Param("int", 1, "latent frames per model call: more is cheaper per "
-                            "frame but reacts later", range=(1, 64))
+                            "frame but reacts later", range=(1, MAX_FRAMES_PER_CALL))
     threads = Param("int", 1, "torch threads for decoding", range=(1, 64))
 
     def model_path(self) -> Path:
@@ -141,7 +144,7 @@ class RaveDecode(Node):
         self._block = block
         self._threads = 0
         self._rendered = 0
-        self._previous = np.zeros(self._decoder.info.latent_size, np.float32)
+        self._previous = np.zeros(0, np.float32)
         self._heard: float | None = None
         self._queue: AudioRing | None = None
         self._start_stream()
@@ -153,9 +156,12 @@ class RaveDecode(Node):
         self._resampler = Resampler(info.sr, self._sr, info.channels)
         self._frame_length = info.ratio * self._sr / info.sr
         if self._queue is None or self._queue.channels != info.channels:
-            self._queue = AudioRing(self._block + 2 * int(self._frame_length) + 4096,
-                                    info.channels)
+            # room for the biggest call, plus what a block may leave, plus resampler slack
+            frames = MAX_FRAMES_PER_CALL * math.ceil(self._frame_length) + self._block + 4096
+            self._queue = AudioRing(frames, info.channels)
             self._out = np.zeros((self._block, info.channels), np.float32)
+        if len(self._previous) != info.latent_size:
+            self._previous = np.zeros(info.latent_size, np.float32)
         self._next_frame = float(self._rendered + self._queue.fill)
 
     def render(self, inputs: dict[str, np.ndarray], frames: int) -> dict[str, np.ndarray]:
@@ -181,10 +187,9 @@ class RaveDecode(Node):
         self.ctx.catch_up(offset)
         item = self._slot.get()
         target, t = (self._previous, None) if item is None else item
-        if target.shape != (latent_size,):  # sent for a model being swapped in or out
-            target, t = self._previous if len(self._previous) == latent_size \
-                else np.zeros(latent_size, np.float32), None
-        if self.interpolate and n > 1 and len(self._previous) == latent_size:
+        if len(target) != latent_size:  # sent for the model before a switch
+            target, t = self._previous, None
+        if self.interpolate and n > 1:
             ramp = (np.arange(1, n + 1, dtype=np.float32) / n)[:, None]
             latents = self._previous + (target - self._previous) * ramp
         else:
@@ -198,17 +203,7 @@ class RaveDecode(Node):
             self._heard = t
         self._next_frame += n * self._frame_length
         self._previous = target
-        resampled = self._resampler.process(audio)
-        if self._queue.space < len(resampled):
-            grown = AudioRing(2 * (self._queue.capacity + len(resampled)), self._queue.channels)
-            grown.write(self._take_queue())
-            self._queue = grown
-        self._queue.write(resampled)
-
-    def _take_queue(self) -> np.ndarray:
-        rest = np.zeros((self._queue.fill, self._queue.channels), np.float32)
-        self._queue.read_into(rest)
-        return rest
+        self._queue.write(self._resampler.process(audio))
 
     # -- figures -------------------------------------------------------------------------------
 

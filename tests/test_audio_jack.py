@@ -5,6 +5,7 @@ offline when no device can play."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -144,3 +145,26 @@ links:
     audio = sink.audio[:, 0]
     assert len(audio) == engine.audio.position
     assert np.array_equal(audio, np.arange(len(audio), dtype=np.float32))  # every block, in order
+
+
+def test_devices_by_name_by_index_or_the_default(jack_server, caplog):
+    from nodegraph.audio.device import find_output_device
+
+    by_name = find_output_device("SYST")
+    assert by_name["name"] == "system" and find_output_device(str(by_name["index"])) == by_name
+    with caplog.at_level(logging.WARNING, logger="nodegraph.audio"):
+        assert find_output_device("no such card") == by_name
+    assert "no output device matches 'no such card'; using the default" in caplog.text
+
+
+def test_a_rate_the_device_cannot_play_fails_that_node_clearly(jack_server, sine8):
+    engine = Engine.load(PATCH, [f"dec.model={sine8}", "out.sample_rate=44100"])
+    engine.open()
+    report = engine.report()
+    engine.close()
+    out = report["nodes"]["out"]
+    assert out["status"] == "failed"
+    assert out["last_error"].startswith("DeviceError: out: cannot open 'system' (JACK Audio "
+                                        "Connection Kit) at 44100 Hz")
+    assert out["last_error"].endswith("Its default rate is 48000 Hz; sample_rate 0 uses it")
+    assert report["nodes"]["dec"]["status"] != "failed"  # the rest of the patch is fine

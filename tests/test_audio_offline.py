@@ -12,7 +12,7 @@ import soundfile as sf
 
 import model_builders as mb
 from audio_helpers import audio_engine, peak_hz
-from nodegraph.edits import AddNode, Connect, SetParam
+from nodegraph.edits import AddNode, Connect, Disconnect, SetParam
 from nodegraph.patch import Link
 
 
@@ -276,3 +276,24 @@ def test_changing_the_model_while_rendering_switches_at_the_next_frame(tmp_path)
     assert peak_hz(audio[4410:44100], 44100) == pytest.approx(440.0, abs=1.0)
     assert peak_hz(audio[-40000:], 44100) == pytest.approx(880.0, abs=1.0)
     assert engine.report()["nodes"]["dec"]["errors"] == 0
+
+
+def test_relinking_while_rendering_moves_the_signal_and_keeps_counting():
+    engine = audio_engine("""\
+format: nodegraph/1
+nodes:
+  ramp: {type: t-ramp}
+  a: {type: t-capture}
+  b: {type: t-capture}
+links:
+  - ramp.out -> a.in
+""")
+    engine.run_offline(0.1)
+    engine.do(Disconnect(Link("ramp", "out", "a", "in")))
+    engine.do(Connect(Link("ramp", "out", "b", "in")))
+    engine.run_offline(0.1)
+    a, b = engine.runtime["a"].node.audio[:, 0], engine.runtime["b"].node.audio[:, 0]
+    assert len(a) == len(b) == 9600
+    assert np.array_equal(a[:4800], np.arange(4800)) and not a[4800:].any()
+    assert not b[:4800].any() and np.array_equal(b[4800:], np.arange(4800, 9600))
+    assert engine.report()["nodes"]["ramp"]["renders"] == engine.runtime["ramp"].node.renders

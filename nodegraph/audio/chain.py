@@ -12,7 +12,8 @@ and rendered by one thread (the audio worker, or the control thread offline):
   is broadcast against a wider one), or silence when nothing is linked;
 - a node whose ``prepare`` or ``render`` raises is flagged like a node that raises
   in ``process``, and renders silence until the chain is rebuilt (any edit);
-- the per-node render time and count are kept for the run report.
+- the per-node render time and count are kept for the run report (across rebuilds:
+  the engine hands each new step its node's :class:`RenderStats`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,14 @@ def is_signal_node(node: Node) -> bool:
     return any(p.type.domain == "signal" for p in (*node.inlets, *node.outlets))
 
 
+@dataclass
+class RenderStats:
+    """How often a node rendered and for how long (kept across chain rebuilds)."""
+
+    renders: int = 0
+    seconds: float = 0.0
+
+
 @dataclass(eq=False)
 class Step:
     """One node's place in the chain: where each signal inlet reads from."""
@@ -44,9 +53,8 @@ class Step:
     rn: RuntimeNode
     #: inlet name → the (step index, outlet) pairs summed into it
     inputs: dict[str, tuple[tuple[int, str], ...]]
+    stats: RenderStats = field(default_factory=RenderStats)
     muted: bool = False
-    renders: int = 0
-    render_s: float = 0.0
     outputs: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
@@ -62,15 +70,8 @@ class SignalChain:
         self._flag = flag
         self._silence = np.zeros((0, 1), np.float32)
 
-    @property
-    def nodes(self) -> list[Node]:
-        return [step.node for step in self.steps]
-
     def prepare(self, step: Step, sr: int, block: int) -> None:
         """Tell a node the graph rate and block size; mute it if it raises."""
-        if len(self._silence) < block:
-            self._silence = np.zeros((block, 1), np.float32)
-            self._silence.flags.writeable = False
         try:
             step.node.prepare(sr, block)
         except Exception as exc:
@@ -78,6 +79,9 @@ class SignalChain:
 
     def render(self, frames: int) -> None:
         """Render one block of ``frames`` frames through every step, in order."""
+        if len(self._silence) < frames:
+            self._silence = np.zeros((frames, 1), np.float32)
+            self._silence.flags.writeable = False
         silence = self._silence[:frames]
         steps = self.steps
         for step in steps:
@@ -97,8 +101,8 @@ class SignalChain:
                 self._fail(step, exc, "raised in render")
                 continue
             finally:
-                step.render_s += perf_counter() - start
-                step.renders += 1
+                step.stats.seconds += perf_counter() - start
+                step.stats.renders += 1
             step.outputs = out or {}
 
     def _fail(self, step: Step, exc: BaseException, where: str) -> None:
@@ -108,8 +112,8 @@ class SignalChain:
 
     def stats(self) -> dict[str, dict[str, float]]:
         """Render count and seconds per node id."""
-        return {step.rn.id: {"renders": step.renders, "render_s": round(step.render_s, 6)}
-                for step in self.steps}
+        return {step.rn.id: {"renders": step.stats.renders,
+                             "render_s": round(step.stats.seconds, 6)} for step in self.steps}
 
 
 def build_chain(order: Sequence[RuntimeNode], links: Iterable[Link], flag: Flag) -> SignalChain:

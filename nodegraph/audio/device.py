@@ -60,11 +60,11 @@ def find_output_device(spec: str) -> dict[str, Any]:
     (``"3"``), or part of a name (case-insensitive). A spec that matches nothing
     falls back to the default device with a warning. Raises :class:`NoDevice` when
     there is no output device at all."""
-    import sounddevice as sd
-
     devices = output_devices()
     if not devices:
         raise NoDevice("PortAudio lists no audio output device")
+    import sounddevice as sd
+
     spec = spec.strip()
     if spec:
         if spec.isdigit():
@@ -90,9 +90,9 @@ class DeviceOutput(Output):
     kind = "device"
 
     def __init__(self, spec: str, sr: int, block: int, channels: int, safety_s: float) -> None:
+        info = find_output_device(spec)
         import sounddevice as sd
 
-        info = find_output_device(spec)
         sr = sr or int(info["default_samplerate"])
         channels = channels or min(2, info["channels"])
         if channels > info["channels"]:

@@ -48,6 +48,7 @@ import os
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -97,7 +98,9 @@ class AudioEngine:
         self._origin_t = 0.0
         #: offline: advances the control graph to a clock time (set by the engine)
         self.control_until: Callable[[float], None] | None = None
-        self._prepared: set[int] = set()
+        self._prepared: weakref.WeakSet = weakref.WeakSet()
+        self._stats: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._live = False
         self._pacer: Output | None = None
         self._render_times = [0.0] * RENDER_WINDOW
         self._renders = 0
@@ -131,17 +134,21 @@ class AudioEngine:
             except DeviceError as exc:
                 raise DeviceError(f"{owner}: {exc}") from None
         output.on_close(self._forget_output)
+        self._add_output(output)
+        return output
+
+    def _add_output(self, output: Output) -> None:
         self.outputs = (*self.outputs, output)
         if self._thread is not None:  # joining a running engine
-            if not output.sr:
-                output.sr = self.sr or DEFAULT_RATE
+            output.sr = output.sr or self.sr
             output.origin = self.position
             output.counting = True
             output.start()
-        return output
 
     def _forget_output(self, output: Output) -> None:
         self.outputs = tuple(o for o in self.outputs if o is not output)
+        if self._thread is not None and not self.outputs:  # something must pace the chain
+            self._add_output(ClockOutput(self.sr, self.block, 1, DEFAULT_SAFETY_S))
         if self._pacer is output:
             self._pacer = self.outputs[0] if self.outputs else None
 
@@ -149,17 +156,22 @@ class AudioEngine:
         """Also write what the first output plays to a WAV file (``--out``); call
         after the nodes opened, before starting. Raises ValueError or OSError."""
         if not self.outputs:
-            raise ValueError("the patch has no audio-out node: nothing to record")
+            raise ValueError("no audio output is open (the patch has no audio-out, or it "
+                             "failed to open): nothing to record")
         self._record_path = Path(path)
         check_writable(self._record_path)
 
     # -- the chain -----------------------------------------------------------------------------
 
     def install(self, chain: SignalChain) -> None:
-        """Make ``chain`` current; with the worker running, wait until it adopted it."""
+        """Make ``chain`` current; with the worker running, wait until it adopted it
+        (a live patch that gets its first signal nodes starts the worker)."""
+        self._keep_stats(chain)
         if self._thread is None:
             self.chain = chain
-            if self.sr is not None:  # offline, already started
+            if self._live:
+                self.start()
+            elif self.sr is not None:  # offline, already started
                 self._prepare_new(chain)
             return
         self._adopted.clear()
@@ -167,10 +179,14 @@ class AudioEngine:
         if not self._adopted.wait(timeout=2.0):
             log.warning("the audio worker did not take the edited chain within 2 s")
 
+    def _keep_stats(self, chain: SignalChain) -> None:
+        for step in chain.steps:
+            step.stats = self._stats.setdefault(step.node, step.stats)
+
     def _prepare_new(self, chain: SignalChain) -> None:
         for step in chain.steps:
-            if id(step.node) not in self._prepared:
-                self._prepared.add(id(step.node))
+            if step.node not in self._prepared:
+                self._prepared.add(step.node)
                 chain.prepare(step, self.sr, self.block)
 
     def _choose_rate(self) -> None:
@@ -223,7 +239,8 @@ class AudioEngine:
     # -- real time -------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the worker (real time). No-op without signal nodes."""
+        """Start the worker (real time), now or once the chain gets signal nodes."""
+        self._live = True
         if self._thread is not None or not self.active:
             return
         if self.sr is None:
@@ -239,6 +256,7 @@ class AudioEngine:
 
     def stop(self) -> None:
         """Stop the worker and the outputs' consumers; figures are kept."""
+        self._live = False
         thread = self._thread
         if thread is None:
             return

@@ -189,6 +189,7 @@ def interface_of(module: torch.jit.ScriptModule, path: Path) -> ModelInterface:
     if "decode" not in methods:
         raise ModelError(f"{path}: has no decode method (methods: {', '.join(methods) or 'none'}); "
                          "rave-decode needs an nn~-compatible export with decode(z)")
+    methods = _nn_methods(module, methods)
     raw = _attribute(module, "decode_params")
     if isinstance(raw, torch.Tensor):
         raw = raw.reshape(-1).tolist()
@@ -215,6 +216,17 @@ def interface_of(module: torch.jit.ScriptModule, path: Path) -> ModelInterface:
                          f"{latent_size} (decode_params[0])")
     return ModelInterface(str(path), latent_size, full, in_ratio // out_ratio, sr, channels,
                           params, methods)
+
+
+def _nn_methods(module: torch.jit.ScriptModule, methods: tuple[str, ...]) -> tuple[str, ...]:
+    """The methods nn~ would offer: ``get_methods()`` if the model has it, else
+    those with a ``<method>_params`` buffer (nn~'s own rule)."""
+    if "get_methods" in methods:
+        try:
+            return tuple(module.get_methods())
+        except Exception:  # a broken get_methods: fall back like nn~ does
+            pass
+    return tuple(m for m in methods if _attribute(module, f"{m}_params") is not None)
 
 
 _interfaces: dict[tuple[str, int, int], ModelInterface] = {}
