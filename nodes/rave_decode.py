@@ -120,6 +120,7 @@ class RaveDecode(Node):
 
         try:
             decoder = make_decoder(load_model(path, self.threads))
+            decoder.warm_up(self.frames_per_call)
         except Exception as exc:
             self.ctx.error(exc)
             return
@@ -148,6 +149,7 @@ class RaveDecode(Node):
         self._heard: float | None = None
         self._queue: AudioRing | None = None
         self._start_stream()
+        self._decoder.warm_up(self.frames_per_call)
 
     def _start_stream(self) -> None:
         """Resampler and queue for the current decoder, continuing after the audio

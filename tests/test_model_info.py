@@ -12,7 +12,8 @@ import torch
 
 import model_builders as mb
 from nodegraph.cli import main
-from nodes.neural.model import ModelError, inspect_model, load_model
+from nodes.neural.model import (DELAY_SPAN, IMPULSE_FRAME, ModelError, inspect_model,
+                                load_model, script_module)
 
 
 def test_streaming_model_with_state_and_delay(tmp_path):
@@ -35,11 +36,15 @@ def test_streaming_is_detected_from_state_without_cached_conv_names(tmp_path):
     assert info.streaming is True and info.delay_samples == 0
 
 
-def test_the_loaded_instance_is_fresh(tmp_path):
-    """Probing decodes; the instance handed back to play must not have moved on."""
+def test_the_instance_to_play_never_saw_the_probe_impulse(tmp_path):
+    """Probing decodes an impulse; the instance handed back to play decoded only
+    zeros (its state is a model's that played zero latents)."""
     path = mb.save(mb.SineStreaming(), tmp_path / "sine.ts")
     loaded = load_model(path)
-    assert float(loaded.module.phase) == 0.0
+    reference = script_module(path.read_bytes(), path)
+    with torch.inference_mode():
+        reference.decode(torch.zeros(1, 4, IMPULSE_FRAME + DELAY_SPAN))
+    assert float(loaded.module.phase) == float(reference.phase) != 0.0
 
 
 def test_non_streaming_model(tmp_path):

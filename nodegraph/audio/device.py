@@ -132,4 +132,4 @@ class DeviceOutput(Output):
 
     @property
     def cpu_load(self) -> float | None:
-        return float(self._stream.cpu_load)
+        return None if self._stream.closed else float(self._stream.cpu_load)

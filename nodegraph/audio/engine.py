@@ -10,8 +10,9 @@ is the first output's block size (256 frames unless set; offline, at least 2048)
 each sink's block to its output ring; the outputs' consumers (PortAudio callbacks)
 only copy. The worker keeps each ring *just* ahead of its consumer: it renders the
 next block when the ring would otherwise run dry within the *horizon*, which is the
-output's ``safety_s`` plus the longest render of the last few dozen blocks (a block
-that decodes a latent frame costs far more than one that does not). It then sleeps
+output's ``safety_s`` plus the longest render of the last few seconds, with a
+quarter more for headroom (a block that decodes a latent frame costs far more than
+one that does not, and decode times wander). It then sleeps
 until the next block falls due. So a latent is sampled about one horizon before the
 callback that plays its first frame: the ring's look-ahead is latency, and here it
 is only as long as rendering needs (DESIGN: sources never wait on audio; the
@@ -71,8 +72,10 @@ OFFLINE_BLOCK = 2048
 DEFAULT_SAFETY_S = 0.005
 #: blocks in the ring before the consumers start
 PREFILL_BLOCKS = 2
-#: renders whose longest duration sets the horizon
-RENDER_WINDOW = 48
+#: renders whose longest duration sets the horizon (about 3 s of 256-frame blocks)
+RENDER_WINDOW = 512
+#: headroom on that longest render (decode times wander by a fifth or so)
+RENDER_HEADROOM = 1.25
 #: the worker never sleeps longer than this (it must notice new chains and stop)
 MAX_SLEEP_S = 0.005
 SWITCH_INTERVAL_S = 0.001
@@ -321,7 +324,7 @@ class AudioEngine:
             next_drain = max(output.last_drain + period, now) if output.drained else now
             starve = next_drain + (output.ring.fill // output.block) * period
             due = min(due, starve - output.safety_s)
-        return due - max(self._render_times)
+        return due - RENDER_HEADROOM * max(self._render_times)
 
     def _render(self, frames: int) -> None:
         start = time.perf_counter()

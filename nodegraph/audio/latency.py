@@ -26,6 +26,8 @@ from .outputs import TIMING_ROWS, Output
 
 #: Latencies kept for the percentiles (the newest ones).
 KEEP = 8192
+#: Marks waiting for their block (more only pile up when nothing drains).
+PENDING = 1024
 
 
 class LatencyMeter:
@@ -33,9 +35,10 @@ class LatencyMeter:
     :meth:`summary` (any thread)."""
 
     def __init__(self) -> None:
-        self._marks: deque[tuple[int, float]] = deque()
+        self._marks: deque[tuple[int, float]] = deque(maxlen=PENDING)
         self._values = np.zeros(KEEP, np.float64)
         self.count = 0
+        self._output: Output | None = None
         self._seen = 0
 
     def mark(self, position: int, t: float) -> None:
@@ -43,8 +46,14 @@ class LatencyMeter:
         self._marks.append((position, t))
 
     def update(self, output: Output) -> None:
-        """Resolve marks against the blocks ``output`` has drained since last time."""
+        """Resolve marks against the blocks ``output`` has drained since last time
+        (when the output changes, marks not yet resolved are dropped)."""
         drained = output.drained
+        if output is not self._output:
+            if self._output is not None:  # another output paces now: start afresh
+                self._seen = drained
+                self._marks.clear()
+            self._output = output
         first = max(self._seen, drained - TIMING_ROWS + 1)
         marks, timing, sr, origin = self._marks, output.timing, output.sr, output.origin
         for k in range(first, drained):

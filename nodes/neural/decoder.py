@@ -28,7 +28,7 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-from .model import LoadedModel, decode
+from .model import WARMUP_CALLS, LoadedModel, decode
 
 LEFT_CONTEXT = 2
 RIGHT_CONTEXT = 1
@@ -58,6 +58,15 @@ class FrameDecoder(ABC):
     def decode(self, frames: np.ndarray, fill: str = "zeros",
                noise_scale: float = 1.0) -> np.ndarray:
         """Audio (n * ratio, channels) for ``frames`` (n, latent_size)."""
+
+    def warm_up(self, n: int) -> None:
+        """Decode zero latents ``n`` frames at a time, as often as TorchScript needs
+        to optimize the call for that shape, so that the first calls that are heard
+        run at full speed (the profiling executor specializes a method on its first
+        calls; those take many times longer)."""
+        zeros = np.zeros((n, self.info.latent_size), np.float32)
+        for _ in range(WARMUP_CALLS):
+            self.decode(zeros)
 
 
 class StreamingDecoder(FrameDecoder):

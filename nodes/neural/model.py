@@ -23,7 +23,8 @@ Loading (:func:`load_model`) also *measures* what no attribute states reliably:
   changes any buffer, or when cached-conv padding buffers (``pad``/``cache``,
   non-empty) exist (cached_conv keeps its state there; non-streaming RAVE exports
   carry empty ones). Streaming state cannot be reset (RAVE has no reset method), so
-  probing uses fresh instances and the playing instance is loaded fresh;
+  the impulse goes to a second instance; the first, which only decoded zeros, is
+  the one handed over to play;
 - **delay**: an impulse in every latent channel at frame ``k`` → the first output
   sample that changes, minus ``k * ratio``. Runs use the same RNG seed, so a noise
   branch cancels out;
@@ -105,7 +106,7 @@ class ModelInfo(ModelInterface):
 
 @dataclass
 class LoadedModel:
-    """A measured model and a fresh instance of it, ready to decode."""
+    """A measured model and an instance of it ready to decode (see :func:`load_model`)."""
 
     info: ModelInfo
     module: torch.jit.ScriptModule
@@ -297,18 +298,6 @@ def _changed(before: dict[str, torch.Tensor], module: torch.jit.ScriptModule) ->
                    or not torch.equal(after[name], b) for name, b in before.items())
 
 
-def _latent_width(module: torch.jit.ScriptModule, interface: ModelInterface) -> tuple[int, bool]:
-    """Channels to feed decode: full_latent_size if it takes them, else latent_size."""
-    full = interface.full_latent_size
-    if full == interface.latent_size:
-        return full, True
-    try:
-        _checked_decode(module, interface, np.zeros((full, 1), np.float32))
-        return full, True
-    except ModelError:
-        return interface.latent_size, False
-
-
 def _delay(outputs: tuple[np.ndarray, np.ndarray], ratio: int) -> int | None:
     difference = np.abs(outputs[0] - outputs[1]).max(axis=0)
     peak = float(difference.max())
@@ -331,32 +320,41 @@ def _cost_ms(module: torch.jit.ScriptModule, width: int, repeats: int = 5) -> fl
 
 
 def load_model(path: str | Path, threads: int = 1) -> LoadedModel:
-    """Load, check and measure the model at ``path``; the returned module is fresh
-    (no decode has run on it yet). ``threads``: torch intra-op threads."""
+    """Load, check and measure the model at ``path``. The returned module has only
+    ever decoded zero latents (streaming: its state is that of a model that played
+    silence-like input for ``IMPULSE_FRAME + DELAY_SPAN`` frames; the probe's impulse
+    went to another instance). ``threads``: torch intra-op threads."""
     path = Path(path)
     torch.set_num_threads(threads)
     data = read_model_file(path)
-    probe = script_module(data, path)
-    interface = interface_of(probe, path)
-    width, takes_full = _latent_width(probe, interface)
-    if interface.full_latent_size > interface.latent_size:
-        probe = script_module(data, path)  # _latent_width's decode may have advanced it
-
+    module = script_module(data, path)
+    interface = interface_of(module, path)
     frames = IMPULSE_FRAME + DELAY_SPAN
-    quiet = np.zeros((width, frames), np.float32)
-    impulse = quiet.copy()
-    impulse[:interface.latent_size, IMPULSE_FRAME] = 1.0
-    cached = _has_cache_buffers(probe)
-    before = _buffers(probe)
+    width = interface.full_latent_size
+    cached = _has_cache_buffers(module)
+    before = _buffers(module)
     torch.manual_seed(PROBE_SEED)
-    reference = _checked_decode(probe, interface, quiet)
-    streaming = cached or _changed(before, probe)
-    other = script_module(data, path) if streaming else probe
+    try:
+        reference = _checked_decode(module, interface, np.zeros((width, frames), np.float32))
+    except ModelError:
+        if width == interface.latent_size:
+            raise
+        # it will not take all full_latent_size channels: feed latent_size, let it fill
+        width = interface.latent_size
+        module = script_module(data, path)  # the failed call may have left half a state
+        before = _buffers(module)
+        torch.manual_seed(PROBE_SEED)
+        reference = _checked_decode(module, interface, np.zeros((width, frames), np.float32))
+    streaming = cached or _changed(before, module)
+    other = script_module(data, path) if streaming else module
+    impulse = np.zeros((width, frames), np.float32)
+    impulse[:interface.latent_size, IMPULSE_FRAME] = 1.0
     torch.manual_seed(PROBE_SEED)
     delay = _delay((reference, _checked_decode(other, interface, impulse)), interface.ratio)
-    cost = _cost_ms(probe, width)
+    cost = _cost_ms(other, width)
     info = ModelInfo(**asdict(interface), streaming=streaming, delay_samples=delay,
-                     takes_full_latent=takes_full, decode_ms_per_frame=round(cost, 3),
+                     takes_full_latent=width == interface.full_latent_size,
+                     decode_ms_per_frame=round(cost, 3),
                      decode_rtf=round(1000.0 * interface.frame_seconds / cost, 2) if cost else 0.0,
                      torch_version=torch.__version__)
-    return LoadedModel(info, script_module(data, path) if streaming else probe)
+    return LoadedModel(info, module)
