@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 
 from nodegraph import AUDIO, Inlet, Node, Param
-from nodegraph.audio.chain import fit_channels
 from nodegraph.audio.outputs import Output
 
 
@@ -52,7 +51,7 @@ class AudioOut(Node):
     def render(self, inputs: dict[str, np.ndarray], frames: int) -> None:
         output = self._output
         if output is not None:  # None only while a param change reopens the device
-            output.write(fit_channels(inputs["audio"], output.channels))
+            output.write(inputs["audio"])
 
     def close(self) -> None:
         output = getattr(self, "_output", None)

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from .chain import fit_channels
 from .ring import AudioRing
 
 #: Ring capacity in frames: far more than the worker ever keeps ahead (a few blocks).
@@ -74,9 +75,15 @@ class Output:
     # -- writer side (audio worker) ----------------------------------------------------
 
     def write(self, block: np.ndarray) -> None:
-        """Queue ``block`` (frames, channels) float32 for the consumer; taps get it too."""
-        for tap in self.taps:
-            tap(block)
+        """Queue ``block`` (frames, any channels) for the consumer, adapted to the
+        output's channels (:func:`~nodegraph.audio.chain.fit_channels`; mono is
+        simply broadcast into the ring); taps get the adapted block too."""
+        if self.taps:
+            block = fit_channels(block, self.channels)
+            for tap in self.taps:
+                tap(block)
+        elif block.shape[1] not in (1, self.channels):
+            block = fit_channels(block, self.channels)
         self.ring.write(block)
         self.frames_written += len(block)
 
@@ -180,6 +187,8 @@ class OfflineOutput(Output):
     kind = "offline"
 
     def write(self, block: np.ndarray) -> None:
-        for tap in self.taps:
-            tap(block)
+        if self.taps:
+            block = fit_channels(block, self.channels)
+            for tap in self.taps:
+                tap(block)
         self.frames_written += len(block)

@@ -74,7 +74,7 @@ class StreamingDecoder(FrameDecoder):
 
     def decode(self, frames: np.ndarray, fill: str = "zeros",
                noise_scale: float = 1.0) -> np.ndarray:
-        return np.ascontiguousarray(decode(self.module, self.latents(frames, fill, noise_scale)).T)
+        return decode(self.module, self.latents(frames, fill, noise_scale)).T
 
 
 class ContextDecoder(FrameDecoder):
