@@ -364,6 +364,8 @@ class AudioEngine:
             "xruns": sum(o.xruns for o in outputs),
             "ring_min": min((o.ring_min for o in outputs if o.ring_min is not None),
                             default=None),
+            "ring_fill": pacer.ring.fill if pacer is not None and pacer.kind != "offline"
+            else None,
             "latency_ms": self.latency.summary(),
             "device": pacer.device if pacer is not None else None,
             "output": pacer.kind if pacer is not None else None,

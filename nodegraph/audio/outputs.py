@@ -91,7 +91,7 @@ class Output:
 
     def _drain(self, out: np.ndarray, now: float, dac: float) -> None:
         """Fill ``out`` from the ring (zeros when short) and note the block. Runs on
-        the consumer thread: no allocation beyond scalars, no locks, no I/O."""
+        the consumer thread: no buffer allocated, no locks, no I/O."""
         ring = self.ring
         fill = ring.written - ring.read
         if self.counting and (self.ring_min is None or fill < self.ring_min):
@@ -102,10 +102,10 @@ class Output:
             out[n:] = 0.0
             if self.counting:
                 self.underruns += 1
-        row = self.timing[self.drained % TIMING_ROWS]
-        row[0] = position
-        row[1] = n
-        row[2] = dac
+        row, timing = self.drained % TIMING_ROWS, self.timing
+        timing[row, 0] = position
+        timing[row, 1] = n
+        timing[row, 2] = dac
         self.last_drain = now
         self.drained += 1
 
