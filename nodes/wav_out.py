@@ -22,9 +22,10 @@ class WavOut(Node):
     type_name = "wav-out"
     category = "audio"
     inlets = (Inlet("audio", AUDIO, "signal to record"),)
-    path = Param("path", "out.wav", "WAV file to write, relative to the patch file")
-    format = Param("choice", "float", "sample format: 32-bit float, or 16/24-bit PCM",
-                   choices=tuple(SUBTYPES))
+    path = Param("path", "out.wav", "WAV file to write, relative to the patch file (a "
+                 "change applies from the next run)")
+    format = Param("choice", "float", "sample format: 32-bit float, or 16/24-bit PCM (a "
+                   "change applies from the next run)", choices=tuple(SUBTYPES))
 
     def open(self) -> None:
         self._writer: WavWriter | None = None

@@ -96,6 +96,22 @@ def audio_engine(text: str, virtual: bool = True) -> Engine:
     return engine
 
 
+def latent_patch(model: object, values: str, dec_params: str = "",
+                 interval_ms: float = 100.0) -> str:
+    """Patch text: t-latents (vectors of 4, every ``interval_ms``) → rave-decode →
+    t-capture. ``values``: the flattened vectors; ``dec_params``: more decoder params."""
+    return f"""\
+format: nodegraph/1
+nodes:
+  steps: {{type: t-latents, params: {{size: 4, interval_ms: {interval_ms}, values: [{values}]}}}}
+  dec: {{type: rave-decode, params: {{model: '{model}'{dec_params}}}}}
+  out: {{type: t-capture}}
+links:
+  - steps.out -> dec.latent
+  - dec.audio -> out.in
+"""
+
+
 def peak_hz(audio: np.ndarray, sr: int) -> float:
     """The frequency of the strongest spectral peak of mono ``audio``."""
     spectrum = np.abs(np.fft.rfft(audio * np.hanning(len(audio))))

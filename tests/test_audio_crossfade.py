@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import model_builders as mb
-from audio_helpers import audio_engine
+from audio_helpers import audio_engine, latent_patch
 from nodes.neural.decoder import ContextDecoder
 from nodes.neural.model import decode, load_model
 
@@ -49,16 +49,7 @@ def test_context_and_crossfade_leave_no_discontinuity(conv_model):
 def test_rave_decode_plays_a_non_streaming_model_without_clicks(tmp_path):
     model = mb.save(mb.ConvNonStreaming(padding="centered"), tmp_path / "conv.ts")
     steps = ", ".join(f"{v:.2f}, 0, 0, 0" for v in np.linspace(0.2, 1.0, 7))
-    engine = audio_engine(f"""\
-format: nodegraph/1
-nodes:
-  steps: {{type: t-latents, params: {{size: 4, interval_ms: 70.0, values: [{steps}]}}}}
-  dec: {{type: rave-decode, params: {{model: {model}, frames_per_call: 2}}}}
-  out: {{type: t-capture}}
-links:
-  - steps.out -> dec.latent
-  - dec.audio -> out.in
-""")
+    engine = audio_engine(latent_patch(model, steps, ", frames_per_call: 2", interval_ms=70.0))
     engine.run_offline(2.0)
     audio = engine.runtime["out"].node.audio[:, 0]
     report = engine.report()

@@ -4,14 +4,13 @@ No device: the chain renders on the virtual clock, in lockstep with the control 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
 import model_builders as mb
-from audio_helpers import audio_engine, peak_hz
+from audio_helpers import audio_engine, latent_patch, peak_hz
 from nodegraph.edits import AddNode, Connect, Disconnect, SetParam
 from nodegraph.patch import Link
 
@@ -128,17 +127,7 @@ def test_each_latent_is_decoded_from_its_frame_on(tmp_path):
     """Amplitude steps every 100 ms: each latent frame takes the latent current at
     its start, though offline blocks are as long as a frame (catch_up)."""
     model = mb.save(mb.SineStreaming(), tmp_path / "sine.ts")
-    engine = audio_engine(f"""\
-format: nodegraph/1
-nodes:
-  steps: {{type: t-latents, params: {{size: 4, interval_ms: 100.0,
-          values: [0.2, 0, 0, 0, 0.8, 0, 0, 0]}}}}
-  dec: {{type: rave-decode, params: {{model: {model}}}}}
-  out: {{type: t-capture}}
-links:
-  - steps.out -> dec.latent
-  - dec.audio -> out.in
-""")
+    engine = audio_engine(latent_patch(model, "0.2, 0, 0, 0, 0.8, 0, 0, 0"))
     engine.run_offline(1.0)
     audio = engine.runtime["out"].node.audio[:, 0]
     frame = 2048
@@ -209,19 +198,6 @@ def test_without_the_default_model_the_node_fails_to_open_and_says_why(monkeypat
                                     "installed (nodes/models/default.ts); give a model file (.ts)")
 
 
-def _latent_patch(model: Path, values: str, extra: str = "", interval: float = 100.0) -> str:
-    return f"""\
-format: nodegraph/1
-nodes:
-  steps: {{type: t-latents, params: {{size: 4, interval_ms: {interval}, values: [{values}]}}}}
-  dec: {{type: rave-decode, params: {{model: {model}{extra}}}}}
-  out: {{type: t-capture}}
-links:
-  - steps.out -> dec.latent
-  - dec.audio -> out.in
-"""
-
-
 def _frame_peaks(audio: np.ndarray, frame: int = 2048) -> np.ndarray:
     return np.abs(audio[:len(audio) // frame * frame].reshape(-1, frame)).max(axis=1)
 
@@ -231,9 +207,9 @@ def test_interpolation_glides_across_the_frames_of_a_call(tmp_path):
     values = "0.2, 0, 0, 0, 1.0, 0, 0, 0"
     peaks = {}
     for interpolate in (False, True):
-        engine = audio_engine(_latent_patch(
+        engine = audio_engine(latent_patch(
             model, values, f", frames_per_call: 4, interpolate: {str(interpolate).lower()}",
-            interval=1000.0))
+            interval_ms=1000.0))
         engine.run_offline(1.5)
         peaks[interpolate] = _frame_peaks(engine.runtime["out"].node.audio[:, 0])
     # 1.0 arrives at 1 s: the call decoding frames 24-27 (1.11-1.25 s) is the first to see it
@@ -246,7 +222,7 @@ def test_fill_zeros_is_deterministic_and_noise_is_rave_like(tmp_path):
     model = mb.save(mb.V1Style(sr=48000, ratio=1024, latent=4, full=8), tmp_path / "v1.ts")
     renders = {}
     for fill in ("zeros", "noise", "noise"):
-        engine = audio_engine(_latent_patch(model, "1, 1, 1, 1", f", fill: {fill}"))
+        engine = audio_engine(latent_patch(model, "1, 1, 1, 1", f", fill: {fill}"))
         engine.run_offline(0.5)
         renders.setdefault(fill, []).append(engine.runtime["out"].node.audio[:, 0])
     assert np.allclose(renders["zeros"][0][1024:], 0.5)  # (1+1+1+1+0+0+0+0) / 8
@@ -257,7 +233,7 @@ def test_fill_zeros_is_deterministic_and_noise_is_rave_like(tmp_path):
 
 def test_a_stereo_model_keeps_its_channels(tmp_path):
     model = mb.save(mb.SineStreaming(channels=2), tmp_path / "stereo.ts")
-    engine = audio_engine(_latent_patch(model, "0.8, 0, 0, 0"))
+    engine = audio_engine(latent_patch(model, "0.8, 0, 0, 0"))
     engine.run_offline(0.5)
     audio = engine.runtime["out"].node.audio
     assert engine.audio.sr == 44100  # no output sets a rate: the model's
@@ -268,7 +244,7 @@ def test_a_stereo_model_keeps_its_channels(tmp_path):
 def test_changing_the_model_while_rendering_switches_at_the_next_frame(tmp_path):
     low = mb.save(mb.SineStreaming(hz=440.0), tmp_path / "low.ts")
     high = mb.save(mb.SineStreaming(hz=880.0), tmp_path / "high.ts")
-    engine = audio_engine(_latent_patch(low, "0.5, 0, 0, 0"))
+    engine = audio_engine(latent_patch(low, "0.5, 0, 0, 0"))
     engine.run_offline(1.0)
     engine.do(SetParam("dec", "model", str(high)))
     engine.run_offline(1.0)
