@@ -121,6 +121,22 @@ class V1Style(nn.Module):
         return z.mean(1, keepdim=True).repeat_interleave(self.ratio, -1)
 
 
+class AttributeState(nn.Module):
+    """Streaming, with its state in a plain tensor attribute (not a buffer): a DC
+    level that rises by one every call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sr = 16000
+        self.level = torch.zeros(1)
+        self.register_buffer("decode_params", torch.tensor([2, 160, 1, 1]))
+
+    @torch.jit.export
+    def decode(self, z: Tensor) -> Tensor:
+        self.level = self.level + 1.0
+        return z.mean(1, keepdim=True).repeat_interleave(160, -1) + self.level
+
+
 class NoDecode(nn.Module):
     """Has decode_params but only ``forward``."""
 

@@ -36,6 +36,11 @@ def test_streaming_is_detected_from_state_without_cached_conv_names(tmp_path):
     assert info.streaming is True and info.delay_samples == 0
 
 
+def test_state_in_a_plain_attribute_is_streaming_too(tmp_path):
+    info = load_model(mb.save(mb.AttributeState(), tmp_path / "attr.ts")).info
+    assert info.streaming is True and (info.ratio, info.sr) == (160, 16000)
+
+
 def test_the_instance_to_play_never_saw_the_probe_impulse(tmp_path):
     """Probing decodes an impulse; the instance handed back to play decoded only
     zeros (its state is a model's that played zero latents)."""

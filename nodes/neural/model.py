@@ -19,10 +19,11 @@ asks nothing more. From these we read, in this order:
 
 Loading (:func:`load_model`) also *measures* what no attribute states reliably:
 
-- **streaming**: does ``decode`` keep state between calls? Yes when a probe call
-  changes any buffer, or when cached-conv padding buffers (``pad``/``cache``,
-  non-empty) exist (cached_conv keeps its state there; non-streaming RAVE exports
-  carry empty ones). Streaming state cannot be reset (RAVE has no reset method), so
+- **streaming**: does ``decode`` keep state between calls? Yes when cached-conv
+  padding buffers (``pad``/``cache``, non-empty) exist (cached_conv keeps its state
+  there; non-streaming RAVE exports carry empty ones), when a probe call changes any
+  buffer, or when the same call (same input, same RNG seed) answers differently the
+  second time (state kept in plain attributes). Streaming state cannot be reset (RAVE has no reset method), so
   the impulse goes to a second instance; the first, which only decoded zeros, is
   the one handed over to play;
 - **delay**: an impulse in every latent channel at frame ``k`` → the first output
@@ -346,6 +347,10 @@ def load_model(path: str | Path, threads: int = 1) -> LoadedModel:
         torch.manual_seed(PROBE_SEED)
         reference = _checked_decode(module, interface, np.zeros((width, frames), np.float32))
     streaming = cached or _changed(before, module)
+    if not streaming:  # state kept outside buffers answers the same call differently
+        torch.manual_seed(PROBE_SEED)
+        repeat = _checked_decode(module, interface, np.zeros((width, frames), np.float32))
+        streaming = not np.array_equal(reference, repeat)
     other = script_module(data, path) if streaming else module
     impulse = np.zeros((width, frames), np.float32)
     impulse[:interface.latent_size, IMPULSE_FRAME] = 1.0
