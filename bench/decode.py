@@ -9,12 +9,12 @@ torch threads, for ``--seconds`` of audio at the model's rate (no resampling):
   ``nodegraph run --out`` renders it.
 
 Rounds alternate (raw, node, raw, node...) so a change in machine load hits both;
-each side keeps its best round. Real-time factor = seconds of audio per second of
-wall time (the node's rounds do not write a file; one more, untimed, records the
-audio with ``--out``'s recorder). For a streaming model the node's audio is also compared with the raw
-loop's, sample for sample. (A non-streaming model costs the node ``LEFT_CONTEXT +
-RIGHT_CONTEXT`` = 3 more frames per call, for its context and crossfade: expect a
-ratio near ``n / (n + 3)`` there.)
+each side keeps its best round; both warm the model up first, untimed. Real-time
+factor = seconds of audio per second of wall time. The node's rounds write no file;
+one more, untimed, records the audio with ``--out``'s recorder, and for a streaming
+model it is compared with the raw loop's, sample for sample. (A non-streaming model
+costs the node ``LEFT_CONTEXT + RIGHT_CONTEXT`` = 3 more frames per call, for its
+context and crossfade: expect a ratio near ``n / (n + 3)`` there.)
 
     python bench/decode.py MODEL.ts [--seconds 10] [--rounds 3] [--threads 1]
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .audio.engine import DEFAULT_BLOCK, DEFAULT_SAFETY_MS
 from .schema import UNKNOWN, PortInfo
 from .scheduler import TimerHandle
 
@@ -82,8 +83,8 @@ class Context:
 
     # -- signal domain ---------------------------------------------------------------
 
-    def open_output(self, device: str = "", sample_rate: int = 0, block: int = 256,
-                    channels: int = 0, safety_ms: float = 1.5) -> Output:
+    def open_output(self, device: str = "", sample_rate: int = 0, block: int = DEFAULT_BLOCK,
+                    channels: int = 0, safety_ms: float = DEFAULT_SAFETY_MS) -> Output:
         """An audio output for this sink (call in ``open``; close it in ``close``).
 
         ``device``: "" for the default, an index, or part of a name. ``sample_rate``

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from nodegraph import AUDIO, Inlet, Node, Param
+from nodegraph.audio.engine import DEFAULT_BLOCK, DEFAULT_SAFETY_MS
 from nodegraph.audio.outputs import Output
 
 
@@ -29,16 +30,15 @@ class AudioOut(Node):
     device = Param("text", "", "output device: empty for the default, an index, or part "
                    "of a name ('nodegraph devices' lists them)")
     sample_rate = Param("int", 0, "Hz; 0 uses the device's rate", range=(0, 384000))
-    block_size = Param("int", 256, "frames per device callback", range=(16, 8192))
+    block_size = Param("int", DEFAULT_BLOCK, "frames per device callback", range=(16, 8192))
     channels = Param("int", 0, "output channels; 0 uses up to 2 of the device's",
                      range=(0, 64))
-    safety_ms = Param("float", 1.5, "render this long before the device needs audio, "
-                      "beyond the measured render time", range=(0.0, 500.0))
+    safety_ms = Param("float", DEFAULT_SAFETY_MS, "render this long before the device "
+                      "needs audio, beyond the measured render time", range=(0.0, 500.0))
 
     def open(self) -> None:
-        self._output: Output | None = None
-        self._output = self.ctx.open_output(self.device, self.sample_rate, self.block_size,
-                                            self.channels, self.safety_ms)
+        self._output: Output | None = self.ctx.open_output(
+            self.device, self.sample_rate, self.block_size, self.channels, self.safety_ms)
 
     def on_param(self, name: str, value: Any) -> None:
         if name == "safety_ms":

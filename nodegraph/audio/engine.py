@@ -66,10 +66,12 @@ log = logging.getLogger("nodegraph.audio")
 
 DEFAULT_RATE = 48000
 DEFAULT_BLOCK = 256
+#: how long before a device needs a block it is rendered, beyond the render time
+DEFAULT_SAFETY_MS = 1.5
 #: offline renders use blocks of at least this many frames
 OFFLINE_BLOCK = 2048
 #: safety margin of the silent clock output that paces a chain without outputs
-DEFAULT_SAFETY_S = 0.005
+CLOCK_SAFETY_S = 0.005
 #: blocks in the ring before the consumers start
 PREFILL_BLOCKS = 2
 #: renders whose longest duration sets the horizon (about 3 s of 256-frame blocks)
@@ -151,7 +153,7 @@ class AudioEngine:
     def _forget_output(self, output: Output) -> None:
         self.outputs = tuple(o for o in self.outputs if o is not output)
         if self._thread is not None and not self.outputs:  # something must pace the chain
-            self._add_output(ClockOutput(self.sr, self.block, 1, DEFAULT_SAFETY_S))
+            self._add_output(ClockOutput(self.sr, self.block, 1, CLOCK_SAFETY_S))
         if self._pacer is output:
             self._pacer = self.outputs[0] if self.outputs else None
 
@@ -249,7 +251,7 @@ class AudioEngine:
         if self.sr is None:
             self._choose_rate()
         if not self.outputs:
-            self.outputs = (ClockOutput(self.sr, self.block, 1, DEFAULT_SAFETY_S),)
+            self.outputs = (ClockOutput(self.sr, self.block, 1, CLOCK_SAFETY_S),)
         self._pacer = self.outputs[0]
         self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(min(self._switch_interval, SWITCH_INTERVAL_S))

@@ -23,9 +23,9 @@ Loading (:func:`load_model`) also *measures* what no attribute states reliably:
   padding buffers (``pad``/``cache``, non-empty) exist (cached_conv keeps its state
   there; non-streaming RAVE exports carry empty ones), when a probe call changes any
   buffer, or when the same call (same input, same RNG seed) answers differently the
-  second time (state kept in plain attributes). Streaming state cannot be reset (RAVE has no reset method), so
-  the impulse goes to a second instance; the first, which only decoded zeros, is
-  the one handed over to play;
+  second time (state kept in plain attributes). Streaming state cannot be reset
+  (RAVE has no reset method), so the impulse goes to a second instance; the first,
+  which only decoded zeros, is the one handed over to play;
 - **delay**: an impulse in every latent channel at frame ``k`` → the first output
   sample that changes, minus ``k * ratio``. Runs use the same RNG seed, so a noise
   branch cancels out;
