@@ -56,7 +56,7 @@ def test_the_patch_plays_through_jack_without_underruns(jack_server, sine8, tmp_
     assert (audio["output"], audio["device"], audio["sr"]) == ("device", "system", JACK_RATE)
     assert audio["underruns"] == 0
     assert audio["ring_min"] >= 256  # the callback always found a whole block
-    assert 2.5 < audio["seconds_out"] < 3.5
+    assert audio["seconds_out"] >= 2.5  # it played the whole time
     assert audio["latency_ms"]["count"] == 2 and audio["latency_ms"]["p50"] > 0
     assert audio["model_delay_samples"] == 0 and audio["streaming"] is True
     played, sr = sf.read(tmp_path / "played.wav", dtype="float32")
