@@ -1,9 +1,19 @@
 """The ``nodegraph`` command line.
 
-``nodegraph run PATCH``     run a patch (``--duration``, ``--report``, ``--set``, ``--offline``)
-``nodegraph edit [PATCH]``  the node editor (``--screenshot FILE.png --quit-after S``)
-``nodegraph check PATCH..`` exit 0 when every patch is valid, 1 with file:line problems
-``nodegraph nodes``         list node types (``--json`` full schemas, ``--markdown`` the reference)
+``nodegraph run PATCH``         run a patch (``--duration``, ``--report``, ``--set``,
+                                ``--offline``, ``--out FILE.wav``)
+``nodegraph edit [PATCH]``      the node editor (``--screenshot FILE.png --quit-after S``)
+``nodegraph check PATCH..``     exit 0 when every patch is valid, 1 with file:line problems
+``nodegraph nodes``             list node types (``--json`` full schemas, ``--markdown``
+                                the reference)
+``nodegraph model info FILE``   what a TorchScript model offers (``--json``)
+``nodegraph devices``           audio output devices
+
+When ``run`` renders offline: with ``--offline``, and by itself when a ``--duration``
+is given for a patch with audio (signal) nodes, none of its nodes needs the wall
+clock (``realtime_only``: camera, OSC, MIDI...) and there is no audio output device
+to play to. Then nothing could be heard anyway, and the same audio path renders
+faster than real time (``--out`` records it). Otherwise ``run`` plays in real time.
 """
 
 from __future__ import annotations
@@ -16,6 +26,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .audio.chain import is_signal_node
 from .clock import RealClock, VirtualClock
 from .docs import node_reference
 from .engine import Engine
@@ -48,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
     run.add_argument("--offline", action="store_true",
                      help="render on a virtual clock, faster than real time (needs --duration)")
+    run.add_argument("--out", type=Path, metavar="FILE.wav",
+                     help="also write what audio-out plays to a WAV file")
     run.add_argument("--report", type=Path, metavar="FILE.json", help="write the run report")
     run.add_argument("--set", action="append", default=[], metavar="NODE.PARAM=VALUE",
                      dest="overrides", help="override a param (value read as YAML)")
@@ -71,6 +84,17 @@ def _parser() -> argparse.ArgumentParser:
     nodes.add_argument("--markdown", action="store_true",
                        help="the node reference (docs/nodes.md) as Markdown")
     nodes.set_defaults(func=cmd_nodes)
+
+    model = sub.add_parser("model", help="inspect neural audio models")
+    model_sub = model.add_subparsers(metavar="ACTION")
+    info = model_sub.add_parser("info", help="what a TorchScript model offers, measured")
+    info.add_argument("file", type=Path)
+    info.add_argument("--json", action="store_true", help="as JSON")
+    info.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    info.set_defaults(func=cmd_model_info)
+
+    devices = sub.add_parser("devices", help="list audio output devices")
+    devices.set_defaults(func=cmd_devices)
     return parser
 
 
@@ -127,11 +151,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"--offline: {', '.join(live)} need(s) the wall clock; run without --offline",
               file=sys.stderr)
         return 2
+    if not args.offline and _renders_offline(engine, args.duration, live):
+        engine = Engine(engine.patch, engine.registry, VirtualClock())
     try:
         engine.open()
+        if args.out:
+            try:
+                engine.audio.record(args.out)
+            except (ValueError, OSError) as exc:
+                print(f"--out: {exc}", file=sys.stderr)
+                return 2
         log.info("running %s%s", args.patch,
                  f" for {args.duration:g} s" if args.duration else " (Ctrl-C stops)")
-        if args.offline:
+        if engine.clock.virtual:
             duration = engine.run_offline(args.duration)
         else:
             duration = engine.run_for(args.duration)
@@ -142,7 +174,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.report:
         atomic_write_json(args.report, report)
         log.info("report written to %s", args.report)
+    recorder = engine.audio.recorder
+    if recorder is not None:
+        if recorder.error:
+            print(f"--out: {recorder.path}: {recorder.error}", file=sys.stderr)
+            return 1
+        print(f"wrote {recorder.path} ({recorder.frames / recorder.sr:.2f} s)")
     return 0
+
+
+def _renders_offline(engine: Engine, duration: float | None, live: list[str]) -> bool:
+    """Whether ``run`` renders offline by itself (see the module docstring)."""
+    if duration is None or live:
+        return False
+    if not any(is_signal_node(node) for node in engine.graph.nodes.values()):
+        return False
+    from .audio.device import has_output_device
+
+    if has_output_device():
+        return False
+    log.info("no audio output device: rendering offline, faster than real time")
+    return True
 
 
 def _print_summary(report: dict[str, Any]) -> None:
@@ -152,6 +204,67 @@ def _print_summary(report: dict[str, Any]) -> None:
         per_call = 1000 * stats["time_s"] / stats["calls"] if stats["calls"] else 0.0
         print(f"{node_id:<16} {stats['type']:<16} {stats['calls']:>7} {stats['sent']:>7} "
               f"{per_call:>8.3f} {stats['errors']:>6}  {stats['status']}")
+    audio = report.get("audio")
+    if audio and audio.get("sr"):
+        line = (f"audio: {audio['seconds_out']:.2f} s at {audio['sr']} Hz "
+                f"({audio['output'] or 'no output'}"
+                f"{': ' + audio['device'] if audio.get('device') else ''}), "
+                f"{audio['underruns']} underruns")
+        latency = audio.get("latency_ms")
+        if latency:
+            line += f", latency p50 {latency['p50']:.1f} / p95 {latency['p95']:.1f} ms"
+        if audio.get("decode_rtf"):
+            line += f", decode {audio['decode_rtf']:.1f}x real time"
+        print(line)
+
+
+def cmd_model_info(args: argparse.Namespace) -> int:
+    from nodes.neural.model import ModelError, load_model
+
+    try:
+        info = load_model(args.file, args.threads).info
+    except ModelError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(info.to_json(), indent=1))
+        return 0
+    frame_ms = 1000 * info.frame_seconds
+    filled = "" if info.full_latent_size == info.latent_size else \
+        f" (full {info.full_latent_size}: rave-decode fills the rest)"
+    delay = "no output change measured" if info.delay_samples is None else \
+        f"{info.delay_samples} samples ({1000 * info.delay_samples / info.sr:.1f} ms)"
+    rows = [("latent_size", f"{info.latent_size}{filled}"),
+            ("ratio", f"{info.ratio} samples per latent frame ({frame_ms:.1f} ms)"),
+            ("sr", f"{info.sr} Hz"), ("channels", str(info.channels)),
+            ("streaming", "yes (decode keeps state between calls)" if info.streaming else
+             "no (rave-decode decodes with context and crossfades)"),
+            ("delay", delay),
+            ("decode", f"{info.decode_ms_per_frame:.2f} ms per frame, "
+                       f"{info.decode_rtf:.1f}x real time ({args.threads} thread"
+                       f"{'s' if args.threads > 1 else ''})"),
+            ("methods", ", ".join(info.methods))]
+    print(info.path)
+    for name, value in rows:
+        print(f"  {name:<12} {value}")
+    return 0
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    from .audio.device import NoDevice, output_devices
+
+    try:
+        devices = output_devices()
+    except NoDevice as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if not devices:
+        print("no audio output device (PortAudio lists none)", file=sys.stderr)
+        return 1
+    for d in devices:
+        print(f"{d['index']:>3}  {d['name']}  ({d['hostapi']}, {d['channels']} channels, "
+              f"{d['default_samplerate']:g} Hz)")
+    return 0
 
 
 def cmd_nodes(args: argparse.Namespace) -> int:

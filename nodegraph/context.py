@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .names import NameTable
+from .audio.engine import DEFAULT_BLOCK, DEFAULT_SAFETY_MS
 from .schema import UNKNOWN, PortInfo
 from .scheduler import TimerHandle
 
 if TYPE_CHECKING:
+    from .audio.outputs import Output
     from .engine import Engine
-    from .node import Node
     from .scheduler import RuntimeNode
 
 
@@ -80,10 +81,7 @@ class Context:
 
     def resolve(self, path: str) -> Path:
         """A path param made absolute: ``~`` expanded, relative to the patch file."""
-        p = Path(path).expanduser()
-        if p.is_absolute():
-            return p
-        return self._engine.base_dir / p
+        return self._rn.node.resolve_path(path)
 
     @property
     def data_dir(self) -> Path | None:
@@ -100,10 +98,30 @@ class Context:
         """What the patch check learned about the vectors this node sends."""
         return self._engine.graph.port_infos.get(self.id, {}).get(outlet, UNKNOWN)
 
-    def signal_sources(self, inlet: str) -> tuple[tuple[Node, str], ...]:
-        """Signal domain: the ``(node, outlet)`` pairs linked into ``inlet``.
+    # -- signal domain ---------------------------------------------------------------
 
-        The tuple is replaced as a whole when links change, so an audio thread may
-        read it each block without a lock.
+    def open_output(self, device: str = "", sample_rate: int = 0, block: int = DEFAULT_BLOCK,
+                    channels: int = 0, safety_ms: float = DEFAULT_SAFETY_MS) -> Output:
+        """An audio output for this sink (call in ``open``; close it in ``close``).
+
+        ``device``: "" for the default, an index, or part of a name. ``sample_rate``
+        0 and ``channels`` 0 take the device's. ``safety_ms``: how long before the
+        device needs a block it is rendered, beyond the measured render time. With
+        no device there is a silent real-time output (and a warning); offline, an
+        output that only feeds recorders. Raises DeviceError when the device exists
+        but cannot play as asked. ``render`` writes each block with ``write``.
         """
-        return self._engine.signal_sources.get((self.id, inlet), ())
+        return self._engine.audio.open_output(self.id, device, sample_rate, block, channels,
+                                              safety_ms)
+
+    def catch_up(self, offset: int) -> None:
+        """Audio thread, in ``render``, before reading a message inlet's slot: offline,
+        run the control graph up to the time of frame ``offset`` of this block, so
+        the slot holds what a live run would have had by then; live, do nothing."""
+        self._engine.audio.catch_up(offset)
+
+    def signal_event(self, offset: int, t: float) -> None:
+        """Audio thread, in ``render``: the frame ``offset`` frames from the start of
+        this block (it may lie in a later block) is the first to reflect the source
+        event stamped ``t``. The engine reports source → DAC latency from these."""
+        self._engine.audio.mark(offset, t)

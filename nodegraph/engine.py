@@ -10,11 +10,15 @@ Life cycle::
 
     engine = Engine.load("patches/demo.yaml")   # check: PatchError on problems
     engine.open()       # nodes acquire devices/models; a failing node is flagged
-    engine.start()      # control thread (real time) ...
+    engine.start()      # control thread and audio worker (real time) ...
     engine.stop()       # ... or run_offline(seconds) on a virtual clock
     engine.close()      # every node closed, even after errors
 
 or ``with Engine.load(path) as engine:`` for open/close.
+
+The signal domain (``audio`` ports) is rendered by ``engine.audio``, an
+:class:`~nodegraph.audio.engine.AudioEngine`; the engine rebuilds its DSP chain
+whenever the plan changes and drives it offline in lockstep with the control graph.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from typing import Any
 
 import yaml
 
+from .audio.chain import build_chain
+from .audio.engine import AudioEngine
 from .clock import Clock, RealClock, VirtualClock
 from .context import Context
 from .edits import Command
@@ -35,7 +41,7 @@ from .errors import EditError, PatchError, Problem
 from .graph import Graph, check_patch
 from .names import NameTable
 from .node import Node
-from .patch import Patch, dump_patch, load_patch, save_patch
+from .patch import Link, Patch, dump_patch, load_patch, save_patch
 from .registry import Registry, default_registry
 from .scheduler import RuntimeNode, Scheduler
 
@@ -56,10 +62,9 @@ class Engine:
         self.graph: Graph = check_patch(patch, self.registry)
         self.patch = patch
         self.runtime: dict[str, RuntimeNode] = {}
-        #: (node id, signal inlet) → ((source node, outlet), ...)
-        self.signal_sources: dict[tuple[str, str], tuple[tuple[Node, str], ...]] = {}
         #: named message channels (send/receive), shared by every node of this engine
         self.names = NameTable()
+        self.audio = AudioEngine(offline=self.clock.virtual)
         self._undo: list[Command] = []
         self._redo: list[Command] = []
         #: merge key of the edit on top of the undo stack (see ``do``)
@@ -119,18 +124,22 @@ class Engine:
         return rn
 
     def start(self) -> None:
-        """Run the control thread (real-time clock)."""
+        """Run the control thread and the audio worker (real-time clock)."""
         self.open()
         self.started_at = self.clock.now()
         self.scheduler.start()
+        self.audio.start()
 
     def stop(self) -> None:
-        """Stop the control thread; nodes stay open (``close`` releases them)."""
+        """Stop the audio worker and the control thread; nodes stay open (``close``
+        releases them)."""
+        self.audio.stop()
         self.scheduler.stop()
 
     def close(self) -> None:
         """Stop and close every node, last first; never raises for a node's error."""
         self.stop()
+        self.audio.close()
         for rn in reversed(list(self.runtime.values())):
             _close_quietly(rn.node)
         self.runtime.clear()
@@ -168,24 +177,33 @@ class Engine:
 
     def run_offline(self, seconds: float, step: float = OFFLINE_STEP_S) -> float:
         """Virtual clock: advance ``seconds`` as fast as the nodes allow (or until a
-        node ends the run), running the control graph and each node's
-        ``offline_step`` every ``step`` seconds."""
+        node ends the run), in steps of ``step`` seconds, or of one audio block when the
+        patch has audio. Each step the control graph runs up to the step's start, then
+        the audio chain renders the step from that state (a decoder brings control up
+        to each latent frame it starts: ``ctx.catch_up``), so audio and control advance
+        in lockstep."""
         clock = self.clock
         if not isinstance(clock, VirtualClock):
             raise RuntimeError("offline runs need Engine(..., clock=VirtualClock())")
         self.open()
         self.started_at = start = clock.now()
-        stepping = [rn.node for rn in self.runtime.values()
-                    if type(rn.node).offline_step is not Node.offline_step
-                    and rn.status != "failed"]
+        self.audio.start_offline(start)
+        self.audio.control_until = self._control_until
+        if self.audio.active:
+            step = self.audio.block / self.audio.sr
         end = start + seconds
-        t = start
-        while t < end - 1e-12 and self.end_reason is None:
-            t = min(end, t + step)
-            self.scheduler.run_until(t)
-            for node in stepping:
-                node.offline_step(t)
+        t, steps = start, 0
+        while t < end and self.end_reason is None:
+            self._control_until(t)
+            steps += 1
+            t = min(end, start + steps * step)  # no accumulated rounding: ends at `end`
+            self.audio.render_until(t, final=t >= end)
+        self._control_until(t)
         return clock.now() - start
+
+    def _control_until(self, t: float) -> None:
+        """Offline: run the control graph up to clock time ``t`` (never backwards)."""
+        self.scheduler.run_until(max(t, self.clock.now()))
 
     # -- messages in from outside ----------------------------------------------------
 
@@ -283,7 +301,7 @@ class Engine:
             _close_quietly(rn.node)
 
     def _install_plan(self) -> None:
-        """Rebuild routes, run order and signal sources from ``self.graph``.
+        """Rebuild routes, run order and the DSP chain from ``self.graph``.
         Runs on the control thread (or before it starts)."""
         graph, runtime = self.graph, self.runtime
         for rn in runtime.values():
@@ -295,13 +313,13 @@ class Engine:
                 rn.hot = {p.name: p.hot for p in rn.node.inlets}
         routes: dict[str, dict[str, list]] = {
             i: {p.name: [] for p in rn.node.outlets} for i, rn in runtime.items()}
-        signals: dict[tuple[str, str], list[tuple[Node, str]]] = {}
+        signal_links: list[Link] = []
         for link, convert in graph.converters.items():
             src, dst = runtime.get(link.src), runtime.get(link.dst)
             if src is None or dst is None or src.status == "failed" or dst.status == "failed":
                 continue
             if src.node.outlet(link.outlet).type.domain == "signal":
-                signals.setdefault((link.dst, link.inlet), []).append((src.node, link.outlet))
+                signal_links.append(link)
             else:
                 routes[link.src][link.outlet].append((dst, link.inlet, dst.hot[link.inlet], convert))
         for node_id, rn in runtime.items():
@@ -310,9 +328,13 @@ class Engine:
             rn.out_sizes = {p.name: infos[p.name].size for p in rn.node.outlets
                             if p.type.name == "vector" and p.name in infos
                             and infos[p.name].size is not None}
-        self.signal_sources = {key: tuple(value) for key, value in signals.items()}
         self.scheduler.order = [runtime[i] for i in graph.order
                                 if i in runtime and runtime[i].status != "failed"]
+        self.audio.install(build_chain(self.scheduler.order, signal_links, self._flag_signal))
+
+    def _flag_signal(self, rn: RuntimeNode, error: BaseException, where: str) -> None:
+        """Flag a signal node's error (from the audio thread) on the control thread."""
+        self.scheduler.call(lambda: rn.flag(error, where))
 
     # -- saving ---------------------------------------------------------------------------
 
@@ -352,6 +374,12 @@ class Engine:
             section = type(rn.node).report_section
             if section and extra:
                 sections.setdefault(section, {}).update(extra)
+        audio = self.audio.report()
+        if audio:
+            for node_id, stats in self.audio.chain.stats().items():
+                if node_id in nodes:
+                    nodes[node_id].update(stats)
+            sections["audio"] = {**audio, **sections.get("audio", {})}
         return {"patch": str(self.patch.path) if self.patch.path else None,
                 "duration_s": round(duration_s, 3),
                 "mode": "offline" if self.clock.virtual else "realtime",

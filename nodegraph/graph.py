@@ -119,7 +119,9 @@ def _instantiate(flat: Flat, registry: Registry, problems: list[Problem]) -> dic
                 bad = True
         if not bad:
             try:
-                nodes[node_id] = cls(node_id, fn.params)
+                node = nodes[node_id] = cls(node_id, fn.params)
+                path = fn.origin.patch.path  # paths are relative to the file that writes them
+                node.base_dir = path.parent if path else None
             except Exception as exc:
                 problems.append(fn.origin.problem(f"node {name!r} ({fn.type}): {exc}",
                                                   *_where_raised(exc)))

@@ -28,6 +28,33 @@ Sources (camera, OSC, metro...) never call other nodes: they hand values to
 Nodes that learn (normalize, regress, latent-explorer) keep their state under
 ``self.ctx.data_dir`` (the patch's ``<patch>.data/<node id>/`` folder), load it in
 ``open`` and write it in ``save_state(folder)``.
+
+Signal nodes
+------------
+A node with a port of the signal type (``audio``) is a **signal node**; the engine
+renders it in the DSP chain (:mod:`nodegraph.audio`), one block at a time, on the
+audio worker thread (or on the control thread when rendering offline):
+
+- ``signal_rate()``: the sample rate a source would like the graph to run at (a
+  model's rate), or None. Called once the nodes are open.
+- ``prepare(sr, block)``: on the audio thread, before the first ``render``: the graph
+  runs at ``sr`` Hz in blocks of at most ``block`` frames. Allocate buffers and
+  create resamplers here.
+- ``render(inputs, frames)``: on the audio thread, once per block. ``inputs`` maps
+  each signal inlet to a float32 array ``(frames, channels)`` (the sum of what is
+  linked in, silence when nothing is); do not modify them. Return
+  ``{outlet: array (frames, channels)}``; an array may be reused by the next
+  ``render``. Keep it short and bounded: no waiting on locks, files or the network
+  (hand those to a thread of your own), and no more than a few milliseconds of work
+  (REFERENCE: one or a few model frames per call).
+- Message inlets of a signal node work as usual: ``process`` runs on the control
+  thread and must only store the newest value, with ``inputs.t``, in a
+  :class:`~nodegraph.audio.slot.LatestValue` that ``render`` reads. A node that reads
+  it in the middle of a block calls ``self.ctx.catch_up(offset)`` first, so offline
+  renders see the value as of that frame.
+- Sinks reach a sound card through ``self.ctx.open_output(...)``; sources say which
+  rendered frame first reflects a source event with ``self.ctx.signal_event(...)``,
+  so the run report can give source → DAC latency.
 """
 
 from __future__ import annotations
@@ -39,6 +66,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from .schema import UNKNOWN, Inlet, Outlet, Param, ParamError, PortInfo
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from .context import Context
 
 
@@ -90,6 +119,9 @@ class Node:
     def __init__(self, node_id: str = "", params: Mapping[str, Any] | None = None) -> None:
         self.id = node_id
         self.ctx: Context | None = None
+        #: the folder ``path`` params are relative to (the patch file's), set by the
+        #: patch checker before ``port_info``; None means the working directory
+        self.base_dir: Path | None = None
         specs = {p.name: p for p in self.param_specs()}
         self._param_values: dict[str, Any] = {name: p.default for name, p in specs.items()}
         for name, value in (params or {}).items():
@@ -163,6 +195,11 @@ class Node:
         value = self._param_values[size]
         return len(value) if isinstance(value, list) else int(value)
 
+    def resolve_path(self, path: str) -> Path:
+        """A ``path`` param made absolute: ``~`` expanded, relative to ``base_dir``."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else (self.base_dir or Path.cwd()) / p
+
     # -- run time -----------------------------------------------------------------
 
     def open(self) -> None:
@@ -175,9 +212,19 @@ class Node:
     def close(self) -> None:
         """Release everything ``open`` acquired; join own threads."""
 
-    def offline_step(self, t: float) -> None:
-        """Offline rendering only: the control graph has settled at clock time ``t``;
-        sinks produce their output up to ``t``. Called on the control thread."""
+    # -- signal domain (see "Signal nodes" in the module docstring) ------------------
+
+    def signal_rate(self) -> float | None:
+        """The sample rate this source would like the graph to run at, or None."""
+        return None
+
+    def prepare(self, sr: int, block: int) -> None:
+        """Audio thread, before the first ``render``: rate ``sr``, blocks ≤ ``block``."""
+
+    def render(self, inputs: Mapping[str, np.ndarray],
+               frames: int) -> Mapping[str, np.ndarray] | None:
+        """Audio thread, once per block: signal inlets in, signal outlets out."""
+        return None
 
     def save_state(self, folder: Path) -> None:
         """Write learned state (datasets, models, bookmarks) into ``folder``."""

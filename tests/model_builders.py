@@ -1,0 +1,218 @@
+"""Small nn~-compatible TorchScript models that the tests build and save themselves.
+
+Each is a real ``torch.jit.script`` export with the parts of a RAVE file that the
+loader reads (``decode``, ``decode_params``, ``sr`` or ``sampling_rate``,
+``full_latent_size``...), small enough to decode thousands of frames a second:
+
+- :class:`SineStreaming`: streaming, with state in buffers like cached_conv's: an
+  oscillator phase, and a delay line in a ``cache.pad`` buffer (the model's delay).
+  Latent 0 is the amplitude, latent 1 the pitch in octaves above ``hz``.
+- :class:`ConvNonStreaming`: a non-streaming conv decoder (zero padding at the edges
+  of every call, like RAVE's default export): an envelope, latent 0 smoothed by a
+  Hann kernel, times a cosine with a whole number of cycles per latent frame (so the
+  model is shift-equivariant by frames, as a conv net is). ``padding="causal"``
+  puts all the padding before the audio, ``"centered"`` splits it.
+- :class:`V1Style`: RAVE v1 naming: a ``sampling_rate`` tensor buffer, a
+  ``latent_size`` buffer holding the full size; missing channels padded with zeros.
+
+Run as a script to save one: ``python tests/model_builders.py KIND OUT.ts``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import math
+import warnings
+import zipfile
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+
+class Cache(nn.Module):
+    """A cached-conv style delay line: state in a buffer named ``pad``."""
+
+    def __init__(self, channels: int, delay: int) -> None:
+        super().__init__()
+        self.delay = delay
+        self.register_buffer("pad", torch.zeros(1, channels, delay))
+
+    def forward(self, x: Tensor) -> Tensor:
+        if self.delay == 0:
+            return x
+        joined = torch.cat([self.pad, x], -1)
+        self.pad = joined[..., joined.shape[-1] - self.delay:]
+        return joined[..., :x.shape[-1]]
+
+
+class SineStreaming(nn.Module):
+    """Streaming oscillator; see the module docstring."""
+
+    def __init__(self, sr: int = 44100, ratio: int = 2048, latent: int = 4,
+                 full_latent: int | None = None, channels: int = 1, hz: float = 440.0,
+                 delay: int = 0) -> None:
+        super().__init__()
+        self.sr = sr
+        self.latent_size = latent
+        self.full_latent_size = full_latent or latent
+        self.ratio = ratio
+        self.hz = hz
+        self.channels = channels
+        self.register_buffer("decode_params", torch.tensor([latent, ratio, channels, 1]))
+        self.register_buffer("phase", torch.zeros(1, dtype=torch.float64))
+        self.cache = Cache(channels, delay)
+
+    @torch.jit.export
+    def decode(self, z: Tensor) -> Tensor:
+        amp = z[:, 0:1, :].repeat_interleave(self.ratio, -1)
+        hz = self.hz * torch.pow(2.0, z[:, 1:2, :]).repeat_interleave(self.ratio, -1)
+        step = (2.0 * math.pi / self.sr) * hz.to(torch.float64)
+        phase = self.phase + torch.cumsum(step, -1)
+        self.phase = torch.remainder(phase[0, 0, -1:], 2.0 * math.pi)
+        out = (amp * torch.sin(phase - step).to(torch.float32))
+        out = torch.cat([out * (1.0 - 0.25 * c) for c in range(self.channels)], 1)
+        return self.cache(out)
+
+
+class ConvNonStreaming(nn.Module):
+    """Non-streaming conv decoder; see the module docstring."""
+
+    def __init__(self, sr: int = 44100, ratio: int = 2048, latent: int = 4,
+                 padding: str = "causal", cycles_per_frame: int = 20) -> None:
+        super().__init__()
+        self.sr = sr
+        self.latent_size = latent
+        self.full_latent_size = latent
+        self.ratio = ratio
+        size = ratio // 2 + 1
+        self.left = size - 1 if padding == "causal" else size // 2
+        self.right = size - 1 - self.left
+        kernel = torch.hann_window(size + 2, periodic=False)[1:-1]
+        self.register_buffer("kernel", (kernel / kernel.sum()).reshape(1, 1, size))
+        n = torch.arange(ratio, dtype=torch.float64)
+        self.register_buffer("carrier", torch.cos(2 * math.pi * cycles_per_frame * n / ratio)
+                             .to(torch.float32))
+        self.register_buffer("decode_params", torch.tensor([latent, ratio, 1, 1]))
+
+    @torch.jit.export
+    def decode(self, z: Tensor) -> Tensor:
+        x = z[:, 0:1, :].repeat_interleave(self.ratio, -1)
+        envelope = nn.functional.conv1d(nn.functional.pad(x, (self.left, self.right)),
+                                        self.kernel)
+        return envelope * self.carrier.repeat(z.shape[-1])
+
+
+class V1Style(nn.Module):
+    """RAVE v1 naming; see the module docstring."""
+
+    def __init__(self, sr: int = 48000, ratio: int = 1024, latent: int = 4, full: int = 8) -> None:
+        super().__init__()
+        self.ratio = ratio
+        self.register_buffer("sampling_rate", torch.tensor(sr))
+        self.register_buffer("latent_size", torch.tensor(full))
+        self.register_buffer("decode_params", torch.tensor([latent, ratio, 1, 1]))
+
+    @torch.jit.export
+    def decode(self, z: Tensor) -> Tensor:
+        missing = int(self.latent_size.item()) - z.shape[1]
+        z = torch.cat([z, torch.zeros(z.shape[0], missing, z.shape[2])], 1)
+        return z.mean(1, keepdim=True).repeat_interleave(self.ratio, -1)
+
+
+class AttributeState(nn.Module):
+    """Streaming, with its state in a plain tensor attribute (not a buffer): a DC
+    level that rises by one every call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sr = 16000
+        self.level = torch.zeros(1)
+        self.register_buffer("decode_params", torch.tensor([2, 160, 1, 1]))
+
+    @torch.jit.export
+    def decode(self, z: Tensor) -> Tensor:
+        self.level = self.level + 1.0
+        return z.mean(1, keepdim=True).repeat_interleave(160, -1) + self.level
+
+
+class NoDecode(nn.Module):
+    """Has decode_params but only ``forward``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sr = 44100
+        self.register_buffer("decode_params", torch.tensor([4, 64, 1, 1]))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x
+
+
+class NoParams(nn.Module):
+    """Has ``decode`` but no decode_params."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sr = 44100
+
+    @torch.jit.export
+    def decode(self, z: Tensor) -> Tensor:
+        return z.mean(1, keepdim=True).repeat_interleave(64, -1)
+
+
+class WrongLength(nn.Module):
+    """Claims ratio 64 and returns 32 samples per frame."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sr = 44100
+        self.register_buffer("decode_params", torch.tensor([4, 64, 1, 1]))
+
+    @torch.jit.export
+    def decode(self, z: Tensor) -> Tensor:
+        return z.mean(1, keepdim=True).repeat_interleave(32, -1)
+
+
+def save(module: nn.Module, path: Path) -> Path:
+    """Script ``module`` and save it to ``path``."""
+    with warnings.catch_warnings():  # nn~ files are TorchScript, deprecated or not
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.jit.script(module.eval()).save(str(path))
+    return path
+
+
+def save_as_newer_torch(module: nn.Module, path: Path) -> Path:
+    """Save ``module`` as a file claiming a TorchScript format version far newer than
+    any torch reads (what a model exported by a future torch looks like here)."""
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.jit.save(torch.jit.script(module.eval()), buffer)
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(path, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            target.writestr(name, b"99\n" if name.endswith("/version") else data)
+    return path
+
+
+BUILDERS = {
+    "sine": lambda: SineStreaming(),
+    "sine-delay": lambda: SineStreaming(delay=300),
+    "sine-stereo": lambda: SineStreaming(channels=2),
+    "conv-causal": lambda: ConvNonStreaming(padding="causal"),
+    "conv-centered": lambda: ConvNonStreaming(padding="centered"),
+    "v1": lambda: V1Style(),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="save a small test model")
+    parser.add_argument("kind", choices=sorted(BUILDERS))
+    parser.add_argument("out", type=Path)
+    args = parser.parse_args()
+    print(save(BUILDERS[args.kind](), args.out))
+
+
+if __name__ == "__main__":
+    main()

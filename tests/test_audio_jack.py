@@ -1,0 +1,170 @@
+"""Real audio through PortAudio and a JACK server on the dummy driver: the patch
+plays in real time without underruns, at the device's rate, and the CLI renders
+offline when no device can play."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+import model_builders as mb
+from audio_helpers import audio_engine, peak_hz
+from conftest import JACK_RATE
+from nodegraph.cli import main
+from nodegraph.edits import AddNode, Connect, SetParam
+from nodegraph.engine import Engine
+from nodegraph.patch import Link
+
+ROOT = Path(__file__).resolve().parent.parent
+PATCH = ROOT / "patches" / "latent-sliders.yaml"
+#: The shared test machine is busy: give the worker a wide margin (the default is 1.5 ms).
+SAFE = "out.safety_ms=25"
+
+
+@pytest.fixture
+def sine8(tmp_path) -> Path:
+    """A streaming 440 Hz model at 44.1 kHz with the default model's latent size (8)."""
+    return mb.save(mb.SineStreaming(latent=8), tmp_path / "sine8.ts")
+
+
+def _loud(amplitude: float) -> str:
+    return "point.value=" + json.dumps([amplitude] + [0.0] * 7)
+
+
+def test_the_patch_plays_through_jack_without_underruns(jack_server, sine8, tmp_path):
+    engine = Engine.load(PATCH, [f"dec.model={sine8}", _loud(0.5), SAFE])
+    engine.open()
+    engine.audio.record(tmp_path / "played.wav")
+    engine.start()
+    time.sleep(1.5)
+    engine.do(SetParam("point", "value", [0.25] + [0.0] * 7))  # a slider moves
+    time.sleep(1.5)
+    engine.stop()
+    report = engine.report()
+    engine.close()
+
+    audio = report["audio"]
+    assert (audio["output"], audio["device"], audio["sr"]) == ("device", "system", JACK_RATE)
+    assert audio["underruns"] == 0
+    assert audio["ring_min"] >= 256  # the callback always found a whole block
+    assert audio["seconds_out"] >= 2.5  # it played the whole time
+    assert audio["latency_ms"]["count"] == 2 and audio["latency_ms"]["p50"] > 0
+    assert audio["model_delay_samples"] == 0 and audio["streaming"] is True
+    played, sr = sf.read(tmp_path / "played.wav", dtype="float32")
+    assert sr == JACK_RATE and played.shape[1] == 2
+    first, last = played[4800:48000, 0], played[-48000:, 0]
+    assert peak_hz(first, sr) == pytest.approx(440.0, abs=1.0)  # resampled 44.1 → 48 kHz
+    assert np.abs(first).max() == pytest.approx(0.5, abs=1e-3)
+    assert np.abs(last).max() == pytest.approx(0.25, abs=1e-3)
+
+
+def _nodegraph(*args: str, server: str) -> tuple[subprocess.CompletedProcess, float]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "JACK_DEFAULT_SERVER": server,
+           "JACK_NO_START_SERVER": "1"}
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "nodegraph", *args], capture_output=True,
+                            text=True, env=env, cwd=ROOT, timeout=120)
+    return result, time.perf_counter() - start
+
+
+def test_run_plays_in_real_time_when_a_device_exists(jack_server, sine8, tmp_path):
+    out, report = tmp_path / "take.wav", tmp_path / "r.json"
+    result, _ = _nodegraph("run", str(PATCH), "--set", f"dec.model={sine8}", "--set",
+                           _loud(0.5), "--set", SAFE, "--headless", "--duration", "1.5",
+                           "--out", str(out), "--report", str(report), server=jack_server)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(report.read_text())
+    assert data["mode"] == "realtime" and data["audio"]["output"] == "device"
+    assert data["audio"]["underruns"] == 0
+    assert sf.info(str(out)).samplerate == JACK_RATE
+    assert f"wrote {out}" in result.stdout
+
+
+def test_run_renders_offline_when_no_device_can_play(sine8, tmp_path):
+    out, report = tmp_path / "render.wav", tmp_path / "r.json"
+    result, wall = _nodegraph("run", str(PATCH), "--set", f"dec.model={sine8}", "--set",
+                              _loud(0.5), "--headless", "--duration", "20", "--out", str(out),
+                              "--report", str(report), server="nodegraph-no-such-server")
+    assert result.returncode == 0, result.stderr
+    assert "no audio output device: rendering offline" in result.stderr
+    data = json.loads(report.read_text())
+    assert data["mode"] == "offline" and data["audio"]["output"] == "offline"
+    assert data["audio"]["seconds_out"] == 20.0
+    audio, sr = sf.read(out, dtype="float32")
+    assert sr == 44100 and len(audio) == 20 * 44100  # the model's rate: no device to follow
+    assert wall < 20  # faster than real time
+
+
+def test_devices_lists_the_jack_output(jack_server, capsys):
+    assert main(["devices"]) == 0
+    assert "system  (JACK Audio Connection Kit, 2 channels, 48000 Hz)" in capsys.readouterr().out
+
+
+def test_a_sink_added_while_playing_records_from_then_on(jack_server, sine8, tmp_path):
+    engine = Engine.load(PATCH, [f"dec.model={sine8}", _loud(0.5), SAFE])
+    engine.start()
+    time.sleep(0.5)
+    engine.do(AddNode("rec", "wav-out", {"path": str(tmp_path / "late.wav")}))
+    engine.do(Connect(Link("dec", "audio", "rec", "audio")))
+    time.sleep(0.7)
+    engine.stop()
+    report = engine.report()
+    engine.close()
+    audio, sr = sf.read(tmp_path / "late.wav", dtype="float32")
+    assert sr == JACK_RATE and len(audio) > 0.1 * sr
+    assert np.abs(audio).max() == pytest.approx(0.5, abs=1e-3)
+    assert report["audio"]["underruns"] == 0 and report["nodes"]["rec"]["errors"] == 0
+
+
+def test_without_an_output_the_chain_runs_on_a_silent_clock():
+    engine = audio_engine("""\
+format: nodegraph/1
+nodes:
+  ramp: {type: t-ramp}
+  sink: {type: t-capture}
+links:
+  - ramp.out -> sink.in
+""", virtual=False)
+    sink = engine.runtime["sink"].node
+    engine.start()
+    time.sleep(0.3)
+    engine.stop()
+    report = engine.report()["audio"]
+    engine.close()
+    assert report["output"] == "clock" and report["device"] is None
+    assert report["sr"] == 48000 and report["seconds_out"] > 0
+    audio = sink.audio[:, 0]
+    assert len(audio) == engine.audio.position
+    assert np.array_equal(audio, np.arange(len(audio), dtype=np.float32))  # every block, in order
+
+
+def test_devices_by_name_by_index_or_the_default(jack_server, caplog):
+    from nodegraph.audio.device import find_output_device
+
+    by_name = find_output_device("SYST")
+    assert by_name["name"] == "system" and find_output_device(str(by_name["index"])) == by_name
+    with caplog.at_level(logging.WARNING, logger="nodegraph.audio"):
+        assert find_output_device("no such card") == by_name
+    assert "no output device matches 'no such card'; using the default" in caplog.text
+
+
+def test_a_rate_the_device_cannot_play_fails_that_node_clearly(jack_server, sine8):
+    engine = Engine.load(PATCH, [f"dec.model={sine8}", "out.sample_rate=44100"])
+    engine.open()
+    report = engine.report()
+    engine.close()
+    out = report["nodes"]["out"]
+    assert out["status"] == "failed"
+    assert out["last_error"].startswith("DeviceError: out: cannot open 'system' (JACK Audio "
+                                        "Connection Kit) at 44100 Hz")
+    assert out["last_error"].endswith("Its default rate is 48000 Hz; sample_rate 0 uses it")
+    assert report["nodes"]["dec"]["status"] != "failed"  # the rest of the patch is fine

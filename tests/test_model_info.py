@@ -1,0 +1,131 @@
+"""Loading nn~-compatible TorchScript models the tests build themselves: what the
+loader reads, what it measures, and the errors a user sees for a bad file."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+import model_builders as mb
+from nodegraph.cli import main
+from nodes.neural.model import (DELAY_SPAN, IMPULSE_FRAME, ModelError, inspect_model,
+                                load_model, script_module)
+
+
+def test_streaming_model_with_state_and_delay(tmp_path):
+    path = mb.save(mb.SineStreaming(delay=300), tmp_path / "sine.ts")
+    info = load_model(path).info
+    assert (info.latent_size, info.full_latent_size, info.ratio, info.sr, info.channels) == \
+        (4, 4, 2048, 44100, 1)
+    assert info.streaming is True
+    assert info.delay_samples == 300
+    assert info.decode_ms_per_frame > 0 and info.decode_rtf > 0
+
+
+def test_streaming_is_detected_from_state_without_cached_conv_names(tmp_path):
+    """The default model keeps its state in buffers named after what they hold
+    (phase, tail...): a probe call that changes a buffer is enough."""
+    module = mb.SineStreaming()
+    del module.cache
+    module.cache = mb.Cache(1, 0)  # no delay line: only the "phase" buffer changes
+    info = load_model(mb.save(module, tmp_path / "sine.ts")).info
+    assert info.streaming is True and info.delay_samples == 0
+
+
+def test_state_in_a_plain_attribute_is_streaming_too(tmp_path):
+    info = load_model(mb.save(mb.AttributeState(), tmp_path / "attr.ts")).info
+    assert info.streaming is True and (info.ratio, info.sr) == (160, 16000)
+
+
+def test_the_instance_to_play_never_saw_the_probe_impulse(tmp_path):
+    """Probing decodes an impulse; the instance handed back to play decoded only
+    zeros (its state is a model's that played zero latents)."""
+    path = mb.save(mb.SineStreaming(), tmp_path / "sine.ts")
+    loaded = load_model(path)
+    reference = script_module(path.read_bytes(), path)
+    with torch.inference_mode():
+        reference.decode(torch.zeros(1, 4, IMPULSE_FRAME + DELAY_SPAN))
+    assert float(loaded.module.phase) == float(reference.phase) != 0.0
+
+
+def test_non_streaming_model(tmp_path):
+    info = load_model(mb.save(mb.ConvNonStreaming(padding="centered"), tmp_path / "c.ts")).info
+    assert info.streaming is False and info.ratio == 2048
+
+
+def test_stereo_model(tmp_path):
+    info = load_model(mb.save(mb.SineStreaming(channels=2), tmp_path / "s.ts")).info
+    assert info.channels == 2 and info.decode_params == (4, 2048, 2, 1)
+
+
+def test_odd_ratio_and_rate(tmp_path):
+    info = load_model(mb.save(mb.SineStreaming(sr=22050, ratio=441), tmp_path / "o.ts")).info
+    assert (info.ratio, info.sr) == (441, 22050)
+    assert info.frame_seconds == pytest.approx(0.02)
+
+
+def test_v1_sampling_rate_tensor_and_full_latent_in_latent_size(tmp_path):
+    info = load_model(mb.save(mb.V1Style(sr=48000, latent=4, full=8), tmp_path / "v1.ts")).info
+    assert (info.sr, info.latent_size, info.full_latent_size, info.ratio) == (48000, 4, 8, 1024)
+    assert info.takes_full_latent is True
+
+
+def test_inspect_is_cached_per_file_version(tmp_path):
+    path = mb.save(mb.SineStreaming(latent=4), tmp_path / "m.ts")
+    assert inspect_model(path) is inspect_model(path)
+    mb.save(mb.SineStreaming(latent=8), path)
+    os.utime(path, ns=(1, 10**18))  # a new version of the file
+    assert inspect_model(path).latent_size == 8
+
+
+@pytest.mark.parametrize("make, expected", [
+    (lambda d: d / "missing.ts", "model file not found"),
+    (lambda d: d, "is a folder"),
+    (lambda d: _write(d / "notes.ts", b"just text"), "not a TorchScript file"),
+    (lambda d: _checkpoint(d / "weights.ts"), "a PyTorch checkpoint (torch.save), not a TorchScript"),
+    (lambda d: mb.save(mb.NoDecode(), d / "nodecode.ts"), "has no decode method (methods: forward)"),
+    (lambda d: mb.save(mb.NoParams(), d / "noparams.ts"), "no usable decode_params buffer"),
+    (lambda d: mb.save(mb.WrongLength(), d / "short.ts"), "decode returned (1, 1, 640) for "
+     "latents (1, 4, 20), expected (1, 1, 1280)"),
+    (lambda d: mb.save_as_newer_torch(mb.SineStreaming(), d / "future.ts"),
+     "needs a newer PyTorch: it is TorchScript format version 99"),
+])
+def test_bad_model_files_give_clear_errors(tmp_path, make, expected):
+    path = make(tmp_path)
+    with pytest.raises(ModelError) as caught:
+        load_model(path)
+    assert expected in str(caught.value)
+    assert str(caught.value).startswith(str(path))
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def _checkpoint(path: Path) -> Path:
+    torch.save({"weight": torch.zeros(3)}, path)
+    return path
+
+
+def test_model_info_command(tmp_path, capsys):
+    path = mb.save(mb.SineStreaming(channels=2, delay=64), tmp_path / "m.ts")
+    assert main(["model", "info", str(path), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert {k: info[k] for k in ("path", "latent_size", "full_latent_size", "ratio", "sr",
+                                 "channels", "streaming", "delay_samples")} == \
+        {"path": str(path), "latent_size": 4, "full_latent_size": 4, "ratio": 2048,
+         "sr": 44100, "channels": 2, "streaming": True, "delay_samples": 64}
+    assert main(["model", "info", str(path)]) == 0
+    text = capsys.readouterr().out
+    assert "streaming    yes" in text and "delay        64 samples" in text
+
+
+def test_model_info_command_on_a_bad_file(tmp_path, capsys):
+    assert main(["model", "info", str(tmp_path / "nope.ts")]) == 1
+    assert capsys.readouterr().err.strip() == f"error: {tmp_path / 'nope.ts'}: model file " \
+        "not found; check the path (relative paths are relative to the patch file)"
