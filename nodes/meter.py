@@ -8,7 +8,7 @@ import numpy as np
 
 from nodegraph import AUDIO, NUMBER, Inlet, Node, Outlet, Param
 
-from .dsp.level import FLOOR_DB, LevelMeter
+from .dsp.level import FLOOR_DB, RATE_HZ, WINDOW_MS, LevelMeter
 
 
 class Meter(Node):
@@ -30,9 +30,9 @@ class Meter(Node):
     inlets = (Inlet("in", AUDIO, "signal to measure"),)
     outlets = (Outlet("level_db", NUMBER, "RMS level in dBFS, rate_hz times a second"),
                Outlet("peak_db", NUMBER, "peak level in dBFS, with each level_db"))
-    window_ms = Param("float", 300.0, "how much of the signal each measurement covers",
+    window_ms = Param("float", WINDOW_MS, "how much of the signal each measurement covers",
                       range=(1.0, 10_000.0))
-    rate_hz = Param("float", 20.0, "measurements per second of audio", range=(0.1, 1000.0))
+    rate_hz = Param("float", RATE_HZ, "measurements per second of audio", range=(0.1, 1000.0))
 
     def open(self) -> None:
         self._meter: LevelMeter | None = None
@@ -43,7 +43,7 @@ class Meter(Node):
             self._meter = self._make_meter(sr)
 
     def _make_meter(self, sr: int) -> LevelMeter:
-        return LevelMeter(round(self.window_ms * sr / 1000.0), round(sr / self.rate_hz))
+        return LevelMeter(sr, self.window_ms, self.rate_hz)
 
     def prepare(self, sr: int, block: int) -> None:
         self._sr = sr

@@ -1,7 +1,8 @@
 """Signal level in dBFS: RMS and peak over a sliding window, at a steady rate.
 
-:class:`LevelMeter` keeps the last ``window`` frames of a signal in a preallocated
-ring and, every ``hop`` frames of the stream, measures them:
+:class:`LevelMeter` keeps the last ``window_ms`` of a signal in a preallocated
+ring and, every ``hop`` frames of the stream (``rate_hz`` times a second of audio),
+measures them:
 
 - **RMS** per channel, then the loudest channel (so a mono signal reads the same
   whether or not it is broadcast to stereo); a full-scale sine reads -3 dBFS.
@@ -20,6 +21,9 @@ from typing import NamedTuple
 import numpy as np
 
 FLOOR_DB = -120.0
+#: defaults: the window a measurement covers, and measurements per second of audio
+WINDOW_MS = 300.0
+RATE_HZ = 20.0
 _FLOOR = 10.0 ** (FLOOR_DB / 20.0)
 
 
@@ -42,9 +46,10 @@ class LevelMeter:
     """Windowed RMS/peak of one stream; see the module docstring. One thread feeds it
     (the audio worker); ``level_db``/``peak_db``/``finite`` may be read anywhere."""
 
-    def __init__(self, window: int, hop: int) -> None:
-        self.window = max(1, window)
-        self.hop = max(1, hop)
+    def __init__(self, sr: int, window_ms: float = WINDOW_MS, rate_hz: float = RATE_HZ) -> None:
+        #: frames a measurement covers, and frames between measurements
+        self.window = max(1, round(window_ms * sr / 1000.0))
+        self.hop = max(1, round(sr / rate_hz))
         self.level_db = FLOOR_DB
         self.peak_db = FLOOR_DB
         #: False when the last measured window held NaN or infinite samples
