@@ -281,3 +281,17 @@ links:
     # a loud signal turns itself down: -3 dB → gain 0.15 → about -19.5 dB → gain ~0.97 ...
     assert engine.report()["nodes"]["duck"]["errors"] == 0
     assert engine.runtime["g"].node.report()["gain"] < 1.0
+
+
+def test_audio_out_reports_the_level_it_plays():
+    engine = rig("""\
+nodes:
+  src: {type: t-sine, params: {amplitude: 0.5}}
+  out: {type: audio-out}
+links:
+  - src.out -> out.audio
+""")
+    engine.run_offline(1.0)
+    report = engine.report()["nodes"]["out"]
+    assert report["level_db"] == pytest.approx(-9.03, abs=0.01)
+    assert report["peak_db"] == pytest.approx(-6.02, abs=0.01)
