@@ -10,7 +10,8 @@ Each step trains on random segments of ``--frames`` latent frames:
 * the first ``--audio-batch`` segments are also synthesised and compared with the corpus audio
   by a multi-scale spectral loss (linear + log magnitude, FFT sizes 2048..64); the oscillator
   phase is computed from a detached f0, so pitch is learned from the supervised loss only;
-* KL divergence to N(0, I), weighted by ``--beta``, with ``--free-bits`` nats per dimension free.
+* KL divergence to N(0, I), weighted by ``--beta``, with ``--free-bits`` nats per dimension free;
+* a floor (``--spread``) on the variance of every principal axis of the posterior means.
 
 After training the posterior means of the training frames are PCA-rotated (axes in decreasing
 variance), the model is exported to TorchScript (:mod:`nodes.models.export`), measured
@@ -121,24 +122,38 @@ def spectral_loss(x: Tensor, y: Tensor) -> Tensor:
     return total / len(FFT_SIZES)
 
 
+def _log_level(amplitudes: Tensor) -> Tensor:
+    """Natural log of the total RMS-like level of per-harmonic / per-band amplitudes."""
+    return 0.5 * torch.log((amplitudes ** 2).sum(-1) + LOG_EPS ** 2)
+
+
 def control_losses(f0: Tensor, harm: Tensor, noise: Tensor, batch: dict[str, Tensor]) -> dict[str, Tensor]:
-    """Supervised losses on the decoder's controls against the corpus targets."""
+    """Supervised losses on the decoder's controls against the corpus targets.
+
+    f0: L1 in semitones on voiced anchors; harm/noise: L1 of log amplitude per harmonic / band;
+    level: L1 of the log total level of both parts (what loudness mostly depends on).
+    """
     voiced = batch["voiced"].float()
     semitones = 12.0 * torch.log2(f0 / batch["f0"]).abs()
     return {
         "f0": (semitones * voiced).sum() / voiced.sum().clamp(min=1.0),
         "harm": (torch.log(harm + LOG_EPS) - torch.log(batch["harm"] + LOG_EPS)).abs().mean(),
         "noise": (torch.log(noise + LOG_EPS) - torch.log(batch["noise"] + LOG_EPS)).abs().mean(),
+        "level": ((_log_level(harm) - _log_level(batch["harm"])).abs().mean()
+                  + (_log_level(noise) - _log_level(batch["noise"])).abs().mean()),
     }
 
 
 def train_step(encoder: Encoder, decoder: Decoder, batch: dict[str, Tensor], beta: float,
-               free_bits: float, f0_weight: float, generator: torch.Generator) -> dict[str, Tensor]:
+               free_bits: float, spread: float, f0_weight: float,
+               generator: torch.Generator) -> dict[str, Tensor]:
     """Forward pass and losses for one batch; returns named losses with ``total`` first.
 
     ``kl`` is the KL divergence per frame (nats, summed over dimensions); the penalty applies
     to each dimension's batch-mean KL only above ``free_bits`` nats, so that no dimension is
-    pushed all the way to the prior (posterior collapse) and all of them stay in use.
+    pushed all the way to the prior (posterior collapse). ``spread`` penalises every
+    eigenvalue of the batch covariance of posterior means below ``spread``: each PCA axis of
+    the exported latent keeps a usable range instead of collapsing to a sliver.
     """
     mean, logvar = encoder(batch["features"])
     z = mean + torch.exp(0.5 * logvar) * torch.randn(mean.shape, generator=generator)
@@ -146,6 +161,8 @@ def train_step(encoder: Encoder, decoder: Decoder, batch: dict[str, Tensor], bet
     losses = control_losses(f0, harm, noise, batch)
     kl_dims = 0.5 * (mean ** 2 + logvar.exp() - 1.0 - logvar).mean(dim=(0, 1))
     losses["kl"] = kl_dims.sum()
+    variances = torch.linalg.eigvalsh(torch.cov(mean.reshape(-1, LATENT).T))
+    losses["spread"] = torch.relu(spread - variances).sum()
     a = batch["audio"].shape[0]
     f0_d = f0[:a].detach()
     f0_a, f0_b = f0_d[:, :-1], f0_d[:, 1:]
@@ -156,8 +173,9 @@ def train_step(encoder: Encoder, decoder: Decoder, batch: dict[str, Tensor], bet
                                  noise[:a, 1:], phase0, batch["grain"], tail)
     # The first half grain lacks the previous grain's tail (zeros above): leave it out.
     losses["spectral"] = spectral_loss(audio[:, dsp.GRAIN_HOP:], batch["audio"][:, dsp.GRAIN_HOP:])
-    total = (losses["spectral"] + losses["harm"] + losses["noise"] + f0_weight * losses["f0"]
-             + beta * kl_dims.clamp(min=free_bits).sum())
+    total = (losses["spectral"] + losses["harm"] + losses["noise"] + losses["level"]
+             + f0_weight * losses["f0"] + beta * kl_dims.clamp(min=free_bits).sum()
+             + losses["spread"])
     return {"total": total, **losses}
 
 
@@ -179,7 +197,7 @@ def latent_pca(encoder: Encoder, features: Tensor) -> tuple[Tensor, Tensor, Tens
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m nodes.models.train", description=__doc__.split("\n")[0])
     p.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH, help="TorchScript file to write")
-    p.add_argument("--steps", type=int, default=3000)
+    p.add_argument("--steps", type=int, default=8000)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--clips", type=int, default=400, help="training clips")
     p.add_argument("--test-clips", type=int, default=40, help="held-out clips")
@@ -187,8 +205,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--batch", type=int, default=64, help="segments per step (control losses)")
     p.add_argument("--audio-batch", type=int, default=8, help="segments synthesised per step")
     p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--beta", type=float, default=0.001, help="KL weight")
-    p.add_argument("--free-bits", type=float, default=2.0, help="KL-free nats per latent dimension")
+    p.add_argument("--beta", type=float, default=0.02, help="KL weight")
+    p.add_argument("--free-bits", type=float, default=3.0, help="KL-free nats per latent dimension")
+    p.add_argument("--spread", type=float, default=0.3,
+                   help="minimum variance of every principal axis of the posterior means")
     p.add_argument("--f0-weight", type=float, default=1.0, help="weight of the f0 loss (semitones)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--log-every", type=int, default=100)
@@ -231,7 +251,7 @@ def main(argv: list[str] | None = None) -> dict:
     bar = tqdm(range(args.steps), desc="training", unit="step", dynamic_ncols=True)
     for step in bar:
         losses = train_step(encoder, decoder, batches.sample(args.batch, args.audio_batch),
-                            args.beta, args.free_bits, args.f0_weight, generator)
+                            args.beta, args.free_bits, args.spread, args.f0_weight, generator)
         optimiser.zero_grad()
         losses["total"].backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
