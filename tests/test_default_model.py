@@ -75,16 +75,24 @@ def test_hash_noise_is_deterministic_white():
     assert abs(float((n[1:] * n[:-1]).mean())) < 0.01
 
 
-def test_tiny_training_run_end_to_end(tmp_path):
-    out = tmp_path / "tiny.ts"
+def run_tiny_training(out: Path) -> str:
     result = subprocess.run([sys.executable, "-m", "nodes.models.train", "--tiny", "--out", str(out)],
                             cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert '"step": 5' in result.stderr + result.stdout
-    check_interface(load(out))
-    card = out.with_suffix(".md").read_text()
+    return result.stderr + result.stdout
+
+
+def test_tiny_training_run_end_to_end_and_reproducible(tmp_path):
+    log = run_tiny_training(tmp_path / "a.ts")
+    assert '"step": 5' in log and "spectral" in log
+    model = load(tmp_path / "a.ts")
+    check_interface(model)
+    card = (tmp_path / "a.md").read_text()
     for heading in ("## Data", "## Architecture", "## Training", "## Figures"):
         assert heading in card
+    run_tiny_training(tmp_path / "b.ts")
+    again = load(tmp_path / "b.ts").state_dict()
+    assert all(torch.equal(v, again[k]) for k, v in model.state_dict().items())
 
 
 def test_shipped_file_exists_and_is_small():

@@ -29,6 +29,7 @@ N_BANDS = 32
 GRAIN = 1024
 GRAIN_HOP = 512
 GRAINS_PER_FRAME = HOP // GRAIN_HOP
+WAVETABLE = 4096
 BAND_LOW_HZ = 60.0
 BAND_HIGH_HZ = 18000.0
 F0_REF_HZ = 440.0
@@ -116,14 +117,20 @@ def overlap_add(grains: Tensor) -> Tensor:
 
 
 def harmonic_frames(f0_a: Tensor, f0_b: Tensor, amp_a: Tensor, amp_b: Tensor, phase0: Tensor,
-                    n: int, sr: int = SR) -> tuple[Tensor, Tensor]:
+                    n: int, sr: int = SR, table_size: int = WAVETABLE) -> tuple[Tensor, Tensor]:
     """Harmonic oscillator bank over segments whose controls interpolate linearly.
 
     Each of the ``(B, T)`` segments lasts ``n`` samples; f0 goes linearly from ``f0_a`` (Hz, at
     the segment's first sample) towards ``f0_b`` (reached at the next segment's first sample);
-    harmonic amplitudes ``amp_a``/``amp_b`` ``(B, T, K)`` interpolate the same way. ``phase0``
-    ``(B, T)`` is the fundamental's phase in cycles at each segment's first sample.
-    Harmonics at or above Nyquist (for the higher of the two f0 anchors) are silenced.
+    harmonic amplitudes ``amp_a``/``amp_b`` ``(B, T, K)`` interpolate the same way, so the
+    output is ``sum_k ((1 - w) amp_a[k] + w amp_b[k]) sin(2 pi k phi)`` with ``w`` going 0 → 1.
+    ``phase0`` ``(B, T)`` is the fundamental's phase ``phi`` in cycles at each segment's first
+    sample. Harmonics at or above Nyquist (for the higher of the two f0 anchors) are silenced.
+
+    The bank is computed as two single-cycle wavetables per segment (one inverse FFT of
+    ``table_size`` points from each anchor's amplitudes) read at phase ``phi`` with linear
+    interpolation: the same sum, at a cost independent of K (interpolation error below -65 dB
+    for the 64th harmonic with 4096 points).
     Returns ``(audio (B, T, n), advance (B, T))``, ``advance`` being each segment's phase advance
     in cycles (the next segment starts at ``phase0 + advance``).
     """
@@ -136,9 +143,16 @@ def harmonic_frames(f0_a: Tensor, f0_b: Tensor, amp_a: Tensor, amp_b: Tensor, ph
     harm = torch.arange(1, k + 1, dtype=f0_a.dtype, device=f0_a.device)
     alias = harm * torch.maximum(f0_a, f0_b).unsqueeze(-1) < 0.5 * sr
     amps = torch.stack([amp_a * alias, amp_b * alias], dim=-2)
-    # (K, n) sine rows: a (2, K) @ (K, n) product is much faster than (n, K) @ (K, 2) on CPU.
-    sines = torch.sin((2.0 * math.pi) * torch.frac(harm.unsqueeze(-1) * phi.unsqueeze(-2)))
-    ab = torch.matmul(amps, sines)
+    # irfft of -i * a_k * N / 2 at bin k is a_k * sin(2 pi k j / N): one cycle of the sum.
+    bins = torch.nn.functional.pad(amps * (-0.5 * table_size), (1, table_size // 2 - k))
+    tables = torch.fft.irfft(torch.complex(torch.zeros_like(bins), bins), n=table_size)
+    pos = phi.unsqueeze(-2) * table_size
+    left = torch.floor(pos)
+    frac = pos - left
+    i0 = left.to(torch.int64).clamp(0, table_size - 1).expand(amps.shape[:-1] + (n,))
+    i1 = (i0 + 1) % table_size
+    y0 = torch.gather(tables, -1, i0)
+    ab = y0 + frac * (torch.gather(tables, -1, i1) - y0)
     audio = ab[..., 0, :] * (1.0 - w) + ab[..., 1, :] * w
     return audio, advance
 

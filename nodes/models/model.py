@@ -27,7 +27,7 @@ CONTEXT = 3
 SPEC_BANDS = 64
 N_FEATURES = SPEC_BANDS + 2 + 4
 HIDDEN = 256
-N_CONTROLS = 1 + dsp.N_HARMONICS + dsp.N_BANDS
+N_CONTROLS = 3 + dsp.N_HARMONICS + dsp.N_BANDS
 
 
 class Features(nn.Module):
@@ -92,9 +92,13 @@ class Decoder(nn.Module):
     ``controls(context)`` maps ``(..., CONTEXT * LATENT)`` — latent frames t-2, t-1, t
     concatenated in that order — to the anchors of frame t: f0 ``(...)`` Hz, ``F0_REF_HZ *
     2 ** (F0_OCTAVES * tanh(o / F0_OCTAVES))`` (linear in octaves near the middle, bounded to
-    19 Hz-10 kHz), harmonic amplitudes ``(..., N_HARMONICS)`` in (0, 1] and noise band gains
-    ``(..., N_BANDS)`` in (0, 1]. The network is an MLP plus a linear skip path. Every output is
-    bounded, so any latent, however far outside the training range, gives finite controls.
+    19 Hz-10 kHz), harmonic amplitudes ``(..., N_HARMONICS)`` and noise band gains
+    ``(..., N_BANDS)``. Amplitudes are factored as in DDSP: an overall level ``L`` in (0, 2), a
+    tonal/noise balance ``m`` in (0, 1) and two softmax distributions, ``harm = L * m *
+    softmax(h)`` and ``noise = L * (1 - m) * N_BANDS * softmax(n)``; so moving between a tone
+    and a noise crossfades them at a steady level. The network is an MLP plus a linear skip
+    path. Every output is bounded, so any latent, however far outside the training range, gives
+    finite controls.
     """
 
     hop: Final[int]
@@ -122,8 +126,8 @@ class Decoder(nn.Module):
         )
         self.skip = nn.Linear(CONTEXT * LATENT, N_CONTROLS)
         with torch.no_grad():
-            # Start quiet (amplitudes and gains about -100 dB) rather than at full scale.
-            self.net[-1].bias[1:] = -5.0
+            # Start quiet (level about -100 dB) rather than at full scale.
+            self.net[-1].bias[1] = -5.0
         self.register_buffer("bands", dsp.band_matrix(dsp.GRAIN // 2 + 1))
         self.register_buffer("grain_window", dsp.sqrt_hann(dsp.GRAIN))
         self.register_buffer("grain_position",
@@ -132,8 +136,11 @@ class Decoder(nn.Module):
     def controls(self, context: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         out = self.net(context) + self.skip(context)
         f0 = self.f0_ref * torch.exp2(self.f0_octaves * torch.tanh(out[..., 0] / self.f0_octaves))
-        harm = dsp.exp_sigmoid(out[..., 1: 1 + self.n_harmonics], 1.0)
-        noise = dsp.exp_sigmoid(out[..., 1 + self.n_harmonics:], 1.0)
+        level = dsp.exp_sigmoid(out[..., 1:2], 2.0)
+        tonal = torch.sigmoid(out[..., 2:3])
+        harm = level * tonal * torch.softmax(out[..., 3: 3 + self.n_harmonics], dim=-1)
+        noise = (level * (1.0 - tonal) * self.n_bands) * torch.softmax(
+            out[..., 3 + self.n_harmonics:], dim=-1)
         return f0, harm, noise
 
     def render(self, f0_a: Tensor, f0_b: Tensor, harm_a: Tensor, harm_b: Tensor, noise_a: Tensor,

@@ -197,7 +197,7 @@ def latent_pca(encoder: Encoder, features: Tensor) -> tuple[Tensor, Tensor, Tens
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m nodes.models.train", description=__doc__.split("\n")[0])
     p.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH, help="TorchScript file to write")
-    p.add_argument("--steps", type=int, default=8000)
+    p.add_argument("--steps", type=int, default=10000)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--clips", type=int, default=400, help="training clips")
     p.add_argument("--test-clips", type=int, default=40, help="held-out clips")
