@@ -29,7 +29,8 @@ class AudioFile(Node):
     ``position`` jumps (seconds; send ``position`` then ``play`` to restart). Every
     start, stop and jump fades over 5 ms, so none clicks. ``end`` bangs each time
     the file reaches its end: a loop wraps there, a one-shot stops. Transport
-    messages are read every 256 frames (offline renders too).
+    messages are read every 256 frames, offline renders too (see
+    :mod:`nodes.dsp.control`).
 
     The same files serve latent-explorer's ``sound`` (points from sound): it reads
     them with the same library.
@@ -59,19 +60,19 @@ class AudioFile(Node):
     def open(self) -> None:
         self._clip: Clip | None = load_clip(self.ctx.resolve(self.path)) if self.path else None
         self._player: ClipPlayer | None = None
-        #: transport commands for the audio thread, in order: (name, argument)
-        self._commands: deque[tuple[str, Any]] = deque()
+        #: transport commands for the audio thread, in order: (time, name, argument)
+        self._commands: deque[tuple[float, str, Any]] = deque()
         self._loader: threading.Thread | None = None
 
     def process(self, inputs: Inputs) -> None:
         changed = inputs.changed
         if "position" in changed:  # before play: "position 0, play" restarts
             seconds = float(as_vector(inputs["position"], "position")[0])
-            self._commands.append(("seek", max(0.0, seconds)))
+            self._commands.append((inputs.t, "seek", max(0.0, seconds)))
         if "stop" in changed:
-            self._commands.append(("stop", None))
+            self._commands.append((inputs.t, "stop", None))
         if "play" in changed:
-            self._commands.append(("play", None))
+            self._commands.append((inputs.t, "play", None))
 
     def on_param(self, name: str, value: Any) -> None:
         if name != "path":
@@ -92,7 +93,7 @@ class AudioFile(Node):
         except ValueError as exc:
             self.ctx.error(exc)
             return
-        self._commands.append(("clip", clip))
+        self._commands.append((self.ctx.now(), "clip", clip))
 
     def close(self) -> None:
         loader = getattr(self, "_loader", None)
@@ -121,7 +122,7 @@ class AudioFile(Node):
     def render(self, inputs: dict[str, np.ndarray], frames: int) -> dict[str, np.ndarray]:
         for start, end in control_segments(self._position, frames):
             self.ctx.catch_up(start)
-            self._apply_commands()
+            self._apply_commands(self.ctx.frame_time(start))
             player = self._player
             if player is None:
                 self._out[start:end] = 0.0
@@ -132,10 +133,11 @@ class AudioFile(Node):
         self._position += frames
         return {"audio": self._out[:frames]}
 
-    def _apply_commands(self) -> None:
+    def _apply_commands(self, due: float | None) -> None:
+        """Carry out the commands stamped up to ``due`` (all of them when None)."""
         commands = self._commands
-        while commands:
-            name, argument = commands.popleft()
+        while commands and (due is None or commands[0][0] <= due):
+            _, name, argument = commands.popleft()
             player = self._player
             if name == "clip":
                 if player is not None and argument is not None \

@@ -53,7 +53,7 @@ class Crossfade(Node):
 
     def on_param(self, name: str, value: Any) -> None:
         if name == "position":
-            self._control.set(np.array([value]))
+            self._control.set(np.array([value]), self.ctx.now())
         elif name == "ramp_ms":
             self._control.set_ramp(value)
 

@@ -47,7 +47,7 @@ class Gain(Node):
 
     def on_param(self, name: str, value: Any) -> None:
         if name == "gain":
-            self._control.set(np.array([value]))
+            self._control.set(np.array([value]), self.ctx.now())
         else:
             self._control.set_ramp(value)
 

@@ -52,10 +52,10 @@ class Meter(Node):
     def render(self, inputs: dict[str, np.ndarray], frames: int) -> None:
         meter = self._meter
         for level in meter.feed(inputs["in"]):
-            self.ctx.catch_up(level.offset)  # offline: the messages leave at that frame's time
-            if level.finite:
-                self.ctx.post("level_db", level.level_db)
-                self.ctx.post("peak_db", level.peak_db)
+            if level.finite:  # stamped with the measured frame's time (offline; live: now)
+                t = self.ctx.frame_time(level.offset)
+                self.ctx.post("level_db", level.level_db, t)
+                self.ctx.post("peak_db", level.peak_db, t)
             else:
                 self.ctx.error("the signal holds NaN or infinite samples; levels held")
 

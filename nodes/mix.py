@@ -73,7 +73,7 @@ class Mix(Node):
             self._channels[1].set_ramp(value)
             return
         if name == "gains":
-            self._channels[1].set(broadcast(self.gains, self.count, "gains"))
+            self._channels[1].set(broadcast(self.gains, self.count, "gains"), self.ctx.now())
         else:  # count: new ports, new gains
             self._channels = self._make_channels()
 

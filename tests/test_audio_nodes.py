@@ -13,6 +13,7 @@ from nodegraph.errors import PatchError
 from nodegraph.graph import check_patch
 from nodegraph.patch import Link, parse_patch
 
+import model_builders as mb
 from signal_helpers import SR, captured, registry, rig, steepest
 
 RAMP = round(0.020 * SR)  # the default 20 ms glide, in samples
@@ -295,3 +296,31 @@ links:
     report = engine.report()["nodes"]["out"]
     assert report["level_db"] == pytest.approx(-9.03, abs=0.01)
     assert report["peak_db"] == pytest.approx(-6.02, abs=0.01)
+
+
+def test_a_decoder_running_control_ahead_does_not_make_a_gain_early(tmp_path):
+    mb.save(mb.SineStreaming(), tmp_path / "sine.ts")
+    engine = rig(f"""\
+nodes:
+  point: {{type: constant, params: {{value: [0.5, 0.0, 0.0, 0.0]}}}}
+  dec: {{type: rave-decode, params: {{model: '{tmp_path / "sine.ts"}'}}}}
+  one: {{type: t-dc}}
+  at: {{type: t-at, params: {{at_s: {4200 / SR}, value: [0.0]}}}}
+  g: {{type: gain, params: {{ramp_ms: 0.0}}}}
+  cap: {{type: t-capture}}
+  out: {{type: audio-out, params: {{sample_rate: {SR}}}}}
+links:
+  - point.out -> dec.latent
+  - dec.audio -> g.in
+  - one.out -> g.in
+  - at.out -> g.gain
+  - g.out -> cap.in
+  - g.out -> out.audio
+""")
+    engine.run_offline(0.2)
+    out = captured(engine)[:, 0]
+    # the decoder decodes its frame starting at frame 4458 (2048 model samples at
+    # 44.1 kHz) during the block from 4096, running the control graph past frame 4200;
+    # the gain still applies the message at the first 256-frame step after it
+    first_zero = int(np.flatnonzero(out != 0.0)[-1]) + 1
+    assert first_zero == 4352 and not out[4352:].any()

@@ -1,38 +1,45 @@
 """Control values inside signal nodes: read on a fixed grid, glided to avoid zipper noise.
 
-A signal node's message inlet (a gain, a crossfade position) stores the newest value
-in a latest-value slot on the control thread; ``render`` turns it into one value per
-sample (:class:`SmoothedControl`):
+A signal node's message inlet (a gain, a crossfade position) hands each value, with
+its source timestamp, to a :class:`SmoothedControl` on the control thread; ``render``
+turns them into one value per sample:
 
-- **When it is read.** At every multiple of :data:`CONTROL_PERIOD` frames of the
-  stream, and at the start of every block. Offline blocks are longer (2048 frames),
-  so the node first brings the control graph up to that frame with
-  ``ctx.catch_up`` (a no-op live): an offline render then reads the control at the
-  same frames as a live run with the default 256-frame block. (``catch_up`` never
-  goes back in time: if a node earlier in the chain already ran the control graph
-  further into this block, the value read is that newer one.)
+- **When a value applies.** The control is read at every multiple of
+  :data:`CONTROL_PERIOD` frames of the stream and at the start of every block. Live,
+  every value that has arrived applies there. Offline, blocks are longer (2048
+  frames), so the node first brings the control graph up to that frame
+  (``ctx.catch_up``) and applies only the values stamped up to the frame's time
+  (``ctx.frame_time``; a decoder earlier in the chain may have run the control graph
+  further into the block): an offline render reads the control at the frames a live
+  run with the default 256-frame block reads it, whatever else the patch holds.
 - **How it changes.** A new value does not jump: the control glides to it linearly
   over ``ramp_ms`` (:class:`Glide`), starting from wherever it is, so a gain stepping
   from 0 to 1 adds at most ``1 / ramp_samples`` per sample. A jump would be a step in
   the waveform, heard as a click, and a control stepping every block is heard as
   "zipper noise".
+
+The values wait in a deque (appended by the control thread, popped by the audio
+thread; both are atomic in CPython, so neither thread ever waits), bounded so that a
+node that is not rendered (in no chain) keeps only the newest :data:`MAX_WAITING`.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from nodegraph.audio.engine import DEFAULT_BLOCK
-from nodegraph.audio.slot import LatestValue
 
 if TYPE_CHECKING:
     from nodegraph.context import Context
 
 #: Frames between two reads of a control inlet (the live default block).
 CONTROL_PERIOD = DEFAULT_BLOCK
+#: Values kept waiting for the audio thread, at most (the oldest go first).
+MAX_WAITING = 4096
 
 
 def control_segments(position: int, frames: int) -> Iterator[tuple[int, int]]:
@@ -95,26 +102,24 @@ class Glide:
 
 class SmoothedControl:
     """A message inlet of a signal node, as a per-sample control; see the module
-    docstring. ``set`` on the control thread; ``prepare`` and ``render`` on the
-    audio thread."""
+    docstring. ``set`` on any thread; ``prepare`` and ``render`` on the audio thread."""
 
     def __init__(self, initial: Sequence[float]) -> None:
-        self._slot = LatestValue()
+        self._waiting: deque[tuple[float, np.ndarray]] = deque(maxlen=MAX_WAITING)
         self._glide = Glide(np.asarray(initial, np.float64))
+        #: the newest value set (what the control is gliding to, or soon will)
+        self.target = self._glide.target.copy()
         self._sr = 0
         self._samples = 0
         self._position = 0
         self._out = np.zeros((0, len(initial)), np.float32)
 
-    @property
-    def target(self) -> np.ndarray:
-        """The newest value stored (what the control is gliding to)."""
-        item = self._slot.get()
-        return self._glide.target if item is None else item[0]
-
-    def set(self, values: np.ndarray, t: float = 0.0) -> None:
-        """Store the newest value (any thread): ``k`` values, as given at creation."""
-        self._slot.set(np.asarray(values, np.float64), t)
+    def set(self, values: np.ndarray, t: float) -> None:
+        """Hand over a new value (``k`` values, as given at creation) stamped with its
+        source time ``t``."""
+        values = np.asarray(values, np.float64)
+        self._waiting.append((t, values))
+        self.target = values
 
     def prepare(self, sr: int, block: int, ramp_ms: float) -> None:
         self._sr = sr
@@ -129,12 +134,15 @@ class SmoothedControl:
         """The control for the next ``frames`` samples, (frames, k) float32; the array
         is reused by the next call."""
         out = self._out[:frames]
-        glide = self._glide
+        glide, waiting = self._glide, self._waiting
         for start, end in control_segments(self._position, frames):
             ctx.catch_up(start)
-            item = self._slot.get()
-            if item is not None:
-                glide.retarget(item[0], self._samples)
+            due = ctx.frame_time(start)
+            newest = None
+            while waiting and (due is None or waiting[0][0] <= due):
+                newest = waiting.popleft()[1]
+            if newest is not None:
+                glide.retarget(newest, self._samples)
             glide.fill(out[start:end])
         self._position += frames
         return out
