@@ -14,7 +14,7 @@ from nodegraph import (AUDIO, BANG, NUMBER, Inlet, Inputs, Node, Outlet, Param, 
 
 from .control.values import as_vector
 from .dsp.clip import Clip, check_audio_file, load_clip
-from .dsp.control import control_segments
+from .dsp.control import MAX_WAITING, control_segments
 from .dsp.player import ClipPlayer
 
 
@@ -29,8 +29,7 @@ class AudioFile(Node):
     ``position`` jumps (seconds; send ``position`` then ``play`` to restart). Every
     start, stop and jump fades over 5 ms, so none clicks. ``end`` bangs each time
     the file reaches its end: a loop wraps there, a one-shot stops. Transport
-    messages are read every 256 frames, offline renders too (see
-    :mod:`nodes.dsp.control`).
+    messages are read every 256 frames, offline renders too.
 
     The same files serve latent-explorer's ``sound`` (points from sound): it reads
     them with the same library.
@@ -61,7 +60,7 @@ class AudioFile(Node):
         self._clip: Clip | None = load_clip(self.ctx.resolve(self.path)) if self.path else None
         self._player: ClipPlayer | None = None
         #: transport commands for the audio thread, in order: (time, name, argument)
-        self._commands: deque[tuple[float, str, Any]] = deque()
+        self._commands: deque[tuple[float, str, Any]] = deque(maxlen=MAX_WAITING)
         self._loader: threading.Thread | None = None
 
     def process(self, inputs: Inputs) -> None:
@@ -129,7 +128,7 @@ class AudioFile(Node):
                 continue
             player.loop = self.loop
             if player.render(self._out[start:end]):
-                self.ctx.post("end", True)
+                self.ctx.post("end", True, self.ctx.frame_time(start))
         self._position += frames
         return {"audio": self._out[:frames]}
 
@@ -144,8 +143,9 @@ class AudioFile(Node):
                         and argument.channels == player.clip.channels:
                     player.replace(argument)
                     self._clip = argument
-                else:  # silence, or other channels: a new player, still playing if it was
-                    self._start(argument, player is not None and player.playing)
+                else:  # from or to silence, or other channels: a new player
+                    self._start(argument, player.playing if player is not None
+                                else self.autoplay)
             elif player is None:
                 continue
             elif name == "seek":

@@ -51,9 +51,9 @@ class Mix(Node):
 
     def open(self) -> None:
         self._rate: tuple[int, int] | None = None
-        self._channels = self._make_channels()
+        self._inputs = self._make_inputs()
 
-    def _make_channels(self) -> tuple[list[str], SmoothedControl]:
+    def _make_inputs(self) -> tuple[list[str], SmoothedControl]:
         """The input names and their gains, swapped in as one value (the audio thread
         may be rendering meanwhile)."""
         control = SmoothedControl(broadcast(self.gains, self.count, "gains"))
@@ -66,23 +66,23 @@ class Mix(Node):
         if gains.size not in (1, self.count):
             raise ValueError(f"inlet 'gains' got {gains.size} values for {self.count} "
                              f"inputs; send {self.count}, or 1 for all")
-        self._channels[1].set(broadcast(gains, self.count, "gains"), inputs.t)
+        self._inputs[1].set(broadcast(gains, self.count, "gains"), inputs.t)
 
     def on_param(self, name: str, value: Any) -> None:
         if name == "ramp_ms":
-            self._channels[1].set_ramp(value)
+            self._inputs[1].set_ramp(value)
             return
         if name == "gains":
-            self._channels[1].set(broadcast(self.gains, self.count, "gains"), self.ctx.now())
+            self._inputs[1].set(broadcast(self.gains, self.count, "gains"), self.ctx.now())
         else:  # count: new ports, new gains
-            self._channels = self._make_channels()
+            self._inputs = self._make_inputs()
 
     def prepare(self, sr: int, block: int) -> None:
         self._rate = (sr, block)
-        self._channels[1].prepare(sr, block, self.ramp_ms)
+        self._inputs[1].prepare(sr, block, self.ramp_ms)
 
     def render(self, inputs: dict[str, np.ndarray], frames: int) -> dict[str, np.ndarray]:
-        names, control = self._channels
+        names, control = self._inputs
         # inputs lack a new input until the chain is rebuilt after a count change
         signals = {name: inputs[name] for name in names if name in inputs}
         common_channels(signals)
@@ -99,5 +99,5 @@ class Mix(Node):
         return {"out": out}
 
     def report(self) -> dict[str, Any]:
-        channels = getattr(self, "_channels", None)
-        return {} if channels is None else {"gains": [float(g) for g in channels[1].target]}
+        inputs = getattr(self, "_inputs", None)
+        return {} if inputs is None else {"gains": [float(g) for g in inputs[1].target]}

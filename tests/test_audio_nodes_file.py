@@ -158,12 +158,16 @@ def test_a_new_path_while_playing_switches_files(tmp_path):
     assert engine.runtime["f"].node.report()["file"].endswith("dc.wav")
 
 
-def test_no_path_is_silence(tmp_path):
+def test_no_path_is_silence_until_a_path_is_given(tmp_path):
+    data = _ramp_file(tmp_path)
     engine = _player(tmp_path, "{}")
     engine.send("f", "play")
     engine.run_offline(0.05)
     assert captured(engine).shape == (2400, 1) and not captured(engine).any()
     assert engine.runtime["f"].errors == 0
+    engine.do(SetParam("f", "path", "ramp.wav"))  # autoplay: it starts
+    engine.run_offline(0.05)
+    assert np.array_equal(captured(engine)[2400 + FADE:, 0], data[FADE:2400, 0])
 
 
 @pytest.mark.parametrize("make, words", [
