@@ -216,6 +216,10 @@ def test_mix_gain_sizes_are_checked():
     engine.send("m", "gains", np.ones(2, np.float32))
     engine.run_offline(0.01)
     assert "got 2 values for 3 inputs" in engine.runtime["m"].last_error
+    engine.send("m", "gains", np.array([1.0, np.nan, 1.0], np.float32))
+    engine.run_offline(0.01)
+    assert "NaN" in engine.runtime["m"].last_error
+    assert np.allclose(captured(engine), 0.5 * 1 + 0.25 * 2)  # the gains it had
 
 
 # -- meter -----------------------------------------------------------------------------------------
