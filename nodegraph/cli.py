@@ -88,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     model = sub.add_parser("model", help="inspect neural audio models")
     model_sub = model.add_subparsers(metavar="ACTION")
     info = model_sub.add_parser("info", help="what a TorchScript model offers, measured")
-    info.add_argument("file", type=Path)
+    info.add_argument("file", help="a TorchScript file, or 'default' for the shipped model")
     info.add_argument("--json", action="store_true", help="as JSON")
     info.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     info.set_defaults(func=cmd_model_info)
@@ -219,10 +219,10 @@ def _print_summary(report: dict[str, Any]) -> None:
 
 
 def cmd_model_info(args: argparse.Namespace) -> int:
-    from nodes.neural.model import ModelError, load_model
+    from nodes.neural.model import ModelError, load_model, model_file
 
     try:
-        info = load_model(args.file, args.threads).info
+        info = load_model(model_file(args.file), args.threads).info
     except ModelError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
