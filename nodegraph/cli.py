@@ -63,7 +63,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="also write what audio-out plays to a WAV file")
     run.add_argument("--report", type=Path, metavar="FILE.json", help="write the run report")
     run.add_argument("--set", action="append", default=[], metavar="NODE.PARAM=VALUE",
-                     dest="overrides", help="override a param (value read as YAML)")
+                     dest="overrides", help="override a node's param, or NAME=VALUE a param "
+                     "the patch declares (value read as YAML)")
     run.set_defaults(func=cmd_run)
 
     edit = sub.add_parser("edit", help="open a patch (or a new one) in the node editor")
