@@ -191,19 +191,25 @@ def test_a_wekinator_sender_records_trains_and_runs_unchanged(session):
 
 
 def test_counts_and_ports_are_params_of_the_patch():
-    engine = Engine.load(PATCH, ["inputs=5", "outputs=4", "output_port=9000"])
+    engine = Engine.load(PATCH, ["inputs=5", "outputs=4", "output_port=9000",
+                                 "host=0.0.0.0"])
     infos = engine.graph.port_infos
     assert infos["inputs"]["out"].size == 5
     assert infos["set_outputs"]["out"].size == 4
     assert infos["output_values"]["out"].size == 4 and infos["model"]["out"].size == 4
     assert engine.graph.nodes["send_outputs"].port == 9000
+    assert {n.host for n in engine.graph.nodes.values() if n.type_name == "osc-in"} \
+        == {"0.0.0.0"}
     defaults = Engine.load(PATCH)
     assert defaults.graph.port_infos["inputs"]["out"].size == 2
     assert defaults.graph.port_infos["model"]["out"].size == 3
-    assert {n.port for n in defaults.graph.nodes.values() if n.type_name == "osc-in"} == {6448}
+    listeners = [n for n in defaults.graph.nodes.values() if n.type_name == "osc-in"]
+    assert len(listeners) == 9
+    assert {(n.host, n.port) for n in listeners} == {("127.0.0.1", 6448)}
     with pytest.raises(PatchError, match="size"):
         Engine.load(PATCH, ["inputs=two"])
-    with pytest.raises(PatchError, match=r"node\.param=value or name=value \(inputs, outputs"):
+    declared = r"node\.param=value or name=value \(inputs, outputs, port, host, output_host"
+    with pytest.raises(PatchError, match=declared):
         Engine.load(PATCH, ["input=3"])
 
 
