@@ -110,8 +110,8 @@ def test_examples_and_an_mlp_round_trip_and_the_patch_runs_them(patch, tmp_path,
     assert y.tolist() == [[0.0, 0.1, 0.2], [1.0, 0.9, 0.8], [0.5, 0.5, 0.5]]
     engine.send("map", "run", 1.0)  # the imported network answers for x = [0.5, 1.5]
     engine.run_offline(0.05)
-    layers = [Layer(np.array(l["weights"], float), np.array(l["biases"], float),
-                    l["activation"]) for l in MLP["layers"]]
+    layers = [Layer(np.array(layer["weights"], float), np.array(layer["biases"], float),
+                    layer["activation"]) for layer in MLP["layers"]]
     expected = forward(layers, np.array([[0.5, 1.5]]))[0]
     assert np.allclose(engine.runtime["map"].last_out["out"], expected, atol=1e-6)
     engine.close()

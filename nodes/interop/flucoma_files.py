@@ -111,10 +111,10 @@ def import_files(holder: Holder, paths: list[Path], replace: bool = False) -> li
 
 
 def _import_scaler(holder: Holder, files: list[_File]) -> list[str]:
-    if len(files) != 1 or files[0].kind != "scaler":
-        wrong = next((f for f in files if f.kind != "scaler"), None)
+    kinds = [f.kind for f in files]
+    if kinds != ["scaler"]:
         hint = "; to fit a scaler on a DataSet, send the file's path to the node's read " \
-               "inlet" if wrong is not None and wrong.kind == "dataset" else ""
+               "inlet" if "dataset" in kinds else ""
         raise DataError(f"a normalize node takes one Normalize, Standardize or RobustScale "
                         f"file, got {', '.join(f'{f.path} ({f.kind})' for f in files)}{hint}")
     file = files[0]
@@ -164,8 +164,8 @@ def _import_regress(holder: Holder, files: list[_File], replace: bool) -> list[s
             raise DataError(f"{file.path} maps {model.n_inputs} → {model.n_outputs} values but "
                             f"the DataSets hold {x_cols} → {y_cols}")
         plan.append(lambda: _write_model(holder.folder, model))
-        sizes = " → ".join(str(n) for n in (model.n_inputs,
-                                              *(l.weights.shape[1] for l in model.layers)))
+        widths = [model.n_inputs] + [layer.weights.shape[1] for layer in model.layers]
+        sizes = " → ".join(map(str, widths))
         written.append(f"{holder.folder / model.file_name}: MLP {sizes}")
         if holder.node.algorithm != "mlp":
             written.append(f"note: {holder.node_id}'s algorithm is {holder.node.algorithm}: "
