@@ -243,7 +243,7 @@ class XYPad:
     on the pad, is held (clipped to the pad's edges when the pointer leaves it), and,
     with *follow mouse* ticked, whenever the pointer is over it. A position is sent
     once, when it changes, at most once a frame (DearPyGui's item handlers run in the
-    frame's callbacks). A dot shows the point the inlet last received."""
+    frame's callbacks). A dot shows the point sent, or the one the inlet last received."""
 
     def __init__(self, send: Callable[[np.ndarray], None], *, tag: str,
                  size: int = PAD_SIZE) -> None:
@@ -283,6 +283,7 @@ class XYPad:
         if point != self._sent:
             self._sent = point
             self._send(np.array(point, dtype=np.float32))
+            self.show(point)  # at once, not at the next readout refresh
 
     def show(self, point: Any) -> None:
         """Put the dot at ``point`` (the inlet's latest value; None: no dot yet)."""
