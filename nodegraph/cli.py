@@ -7,6 +7,7 @@
 ``nodegraph nodes``             list node types (``--json`` full schemas, ``--markdown``
                                 the reference)
 ``nodegraph model info FILE``   what a TorchScript model offers (``--json``)
+``nodegraph data import|export``  FluCoMa files in and out of a node's learned state
 ``nodegraph devices``           audio output devices
 
 When ``run`` renders offline: with ``--offline``, and by itself when a ``--duration``
@@ -28,6 +29,7 @@ from typing import Any
 
 from .audio.chain import is_signal_node
 from .clock import RealClock, VirtualClock
+from .data_cli import add_parser as add_data_parser
 from .docs import node_reference
 from .engine import Engine
 from .errors import PatchError
@@ -63,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="also write what audio-out plays to a WAV file")
     run.add_argument("--report", type=Path, metavar="FILE.json", help="write the run report")
     run.add_argument("--set", action="append", default=[], metavar="NODE.PARAM=VALUE",
-                     dest="overrides", help="override a param (value read as YAML)")
+                     dest="overrides", help="override a node's param, or NAME=VALUE a param "
+                     "the patch declares (value read as YAML)")
     run.set_defaults(func=cmd_run)
 
     edit = sub.add_parser("edit", help="open a patch (or a new one) in the node editor")
@@ -92,6 +95,8 @@ def _parser() -> argparse.ArgumentParser:
     info.add_argument("--json", action="store_true", help="as JSON")
     info.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     info.set_defaults(func=cmd_model_info)
+
+    add_data_parser(sub)
 
     devices = sub.add_parser("devices", help="list audio output devices")
     devices.set_defaults(func=cmd_devices)
