@@ -7,6 +7,7 @@
 ``nodegraph nodes``             list node types (``--json`` full schemas, ``--markdown``
                                 the reference)
 ``nodegraph model info FILE``   what a TorchScript model offers (``--json``)
+``nodegraph data import|export``  FluCoMa files in and out of a node's learned state
 ``nodegraph devices``           audio output devices
 
 When ``run`` renders offline: with ``--offline``, and by itself when a ``--duration``
@@ -28,6 +29,7 @@ from typing import Any
 
 from .audio.chain import is_signal_node
 from .clock import RealClock, VirtualClock
+from .data_cli import add_parser as add_data_parser
 from .docs import node_reference
 from .engine import Engine
 from .errors import PatchError
@@ -63,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="also write what audio-out plays to a WAV file")
     run.add_argument("--report", type=Path, metavar="FILE.json", help="write the run report")
     run.add_argument("--set", action="append", default=[], metavar="NODE.PARAM=VALUE",
-                     dest="overrides", help="override a param (value read as YAML)")
+                     dest="overrides", help="override a node's param, or NAME=VALUE a param "
+                     "the patch declares (value read as YAML)")
     run.set_defaults(func=cmd_run)
 
     edit = sub.add_parser("edit", help="open a patch (or a new one) in the node editor")
@@ -88,10 +91,12 @@ def _parser() -> argparse.ArgumentParser:
     model = sub.add_parser("model", help="inspect neural audio models")
     model_sub = model.add_subparsers(metavar="ACTION")
     info = model_sub.add_parser("info", help="what a TorchScript model offers, measured")
-    info.add_argument("file", type=Path)
+    info.add_argument("file", help="a TorchScript file, or 'default' for the shipped model")
     info.add_argument("--json", action="store_true", help="as JSON")
     info.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     info.set_defaults(func=cmd_model_info)
+
+    add_data_parser(sub)
 
     devices = sub.add_parser("devices", help="list audio output devices")
     devices.set_defaults(func=cmd_devices)
@@ -219,10 +224,10 @@ def _print_summary(report: dict[str, Any]) -> None:
 
 
 def cmd_model_info(args: argparse.Namespace) -> int:
-    from nodes.neural.model import ModelError, load_model
+    from nodes.neural.model import ModelError, load_model, model_file
 
     try:
-        info = load_model(args.file, args.threads).info
+        info = load_model(model_file(args.file), args.threads).info
     except ModelError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

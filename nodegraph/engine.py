@@ -389,26 +389,35 @@ class Engine:
 
 
 def apply_overrides(patch: Patch, overrides: Iterable[str]) -> None:
-    """Apply ``node.param=value`` strings (values read as YAML) to the document;
-    the graph check then validates them. Raises PatchError on a malformed one."""
+    """Apply ``node.param=value`` strings, and ``name=value`` for params the patch
+    declares (its ``params:`` section), to the document (values read as YAML); the
+    graph check then validates them. Raises PatchError on a malformed one."""
     problems = []
     for item in overrides:
         target, sep, text = item.partition("=")
         node_id, dot, param = target.partition(".")
+        if sep and not dot and target in patch.params:
+            patch.params[target] = _override_value(text)
+            continue
         if not sep or not dot or not param:
-            problems.append(Problem(f"--set {item!r}: write node.param=value"))
+            declared = f" or name=value ({', '.join(patch.params)})" if patch.params else ""
+            problems.append(Problem(f"--set {item!r}: write node.param=value{declared}"))
             continue
         spec = patch.nodes.get(node_id)
         if spec is None:
             problems.append(Problem(f"--set {item!r}: no node {node_id!r}; nodes: "
                                     f"{', '.join(patch.nodes)}"))
             continue
-        try:
-            spec.params[param] = yaml.safe_load(text) if text.strip() else ""
-        except yaml.YAMLError:
-            spec.params[param] = text
+        spec.params[param] = _override_value(text)
     if problems:
         raise PatchError(problems)
+
+
+def _override_value(text: str) -> Any:
+    try:
+        return yaml.safe_load(text) if text.strip() else ""
+    except yaml.YAMLError:
+        return text
 
 
 def _close_quietly(node: Node) -> None:

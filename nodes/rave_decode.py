@@ -55,25 +55,15 @@ class RaveDecode(Node):
     threads = Param("int", 1, "torch threads for decoding", range=(1, 64))
 
     def model_path(self) -> Path:
-        """The model file the ``model`` param names; ModelError if ``default`` is
-        not installed."""
-        if self.model != "default":
-            return self.resolve_path(self.model)
-        path = _default_model()
-        if path is None:
-            from nodes.neural.model import ModelError
+        """The model file the ``model`` param names."""
+        from nodes.neural.model import model_file
 
-            raise ModelError("model 'default': the default model is not installed "
-                             "(nodes/models/default.ts); give a model file (.ts)")
-        return path
+        return model_file(self.model, self.base_dir)
 
     def port_info(self, inlets: dict[str, PortInfo]) -> dict[str, PortInfo]:
-        """The latent inlet takes the model's latent size. Only when the default
-        model is not installed is the size unknown here; ``open`` then says why."""
+        """The latent inlet takes the model's latent size."""
         from nodes.neural.model import inspect_model
 
-        if self.model == "default" and _default_model() is None:
-            return {"latent": UNKNOWN, "audio": UNKNOWN}
         return {"latent": PortInfo(inspect_model(self.model_path()).latent_size),
                 "audio": UNKNOWN}
 
@@ -220,13 +210,3 @@ class RaveDecode(Node):
                 "decode_rtf": round(audio_s / self._decode_s, 2) if self._decode_s
                 else info.decode_rtf,
                 "frames_decoded": self._frames_decoded}
-
-
-def _default_model() -> Path | None:
-    """The shipped model's file, or None when it is not installed."""
-    try:
-        from nodes.models import DEFAULT_MODEL_PATH
-    except ImportError:
-        return None
-    path = Path(DEFAULT_MODEL_PATH)
-    return path if path.is_file() else None

@@ -119,14 +119,20 @@ class Regress(Node):
         if "delete_last" in changed:
             deleted = self._store.delete_last_round()
             self.ctx.log.info("deleted the last round: %d examples", deleted)
+        x_first = False
         if "record_while" in changed:
+            # x and the switch can arrive in one tick (Wekinator's /wek/inputs and
+            # startRecording share a port): x counts on the side it arrived on.
+            x_first = "x" in changed and inputs.times["x"] < inputs.times["record_while"]
+            if x_first and self._recording:
+                self._record(inputs, self._round)
             on = bool(inputs["record_while"])
             if on and not self._recording:
                 self._round = self._store.new_round()
             self._recording = on
         if "record" in changed:
             self._record(inputs, self._store.new_round())
-        elif self._recording and "x" in changed:
+        elif self._recording and "x" in changed and not x_first:
             self._record(inputs, self._round)
         if "run" in changed:
             self._running = bool(inputs["run"])

@@ -71,12 +71,14 @@ def editor_env(display: str, tmp: Path) -> dict[str, str]:
             "XDG_CONFIG_HOME": str(tmp / "config"), "LIBGL_ALWAYS_SOFTWARE": "1"}
 
 
-def run_scenario(name: str, display: str, tmp: Path, timeout: float = 120) -> dict[str, Any]:
-    """Run ``editor_scenarios.<name>(tmp)`` in an editor subprocess; its JSON result."""
+def run_scenario(name: str, display: str, tmp: Path, timeout: float = 120,
+                 script: str = "editor_scenarios.py") -> dict[str, Any]:
+    """Run ``<script>.<name>(tmp)`` (a file in tests/ run as ``script NAME TMP OUT``)
+    in an editor subprocess; its JSON result."""
     tmp.mkdir(parents=True, exist_ok=True)
     out = tmp / f"{name}.json"
     result = subprocess.run(
-        [sys.executable, str(ROOT / "tests" / "editor_scenarios.py"), name, str(tmp), str(out)],
+        [sys.executable, str(ROOT / "tests" / script), name, str(tmp), str(out)],
         env=editor_env(display, tmp), cwd=ROOT, capture_output=True, text=True, timeout=timeout)
     if result.returncode != 0 or not out.exists():
         raise AssertionError(f"scenario {name} failed (exit {result.returncode}):\n"

@@ -4,8 +4,9 @@ One section per node, in run order (sources first, then vision, learning, audio)
 showing only what a performer plays with:
 
 - its bang inlets as buttons (record, train, delete_last, randomize...), its on/off
-  number inlets as toggles (run, record_while...) and its text inlets as fields sent
-  on Enter (bookmark, recall...), all through ``engine.send``;
+  number inlets as toggles (run, record_while...), its text inlets as fields sent
+  on Enter (bookmark, recall...) and a two-value ``xy`` inlet as a 2-D pad (xy-pad),
+  all through ``engine.send``;
 - its numeric, bool, choice and vector params as sliders, checkboxes and dropdowns
   (a vector, such as a latent point, as a row of vertical sliders), edited through
   ``SetParam`` like the canvas;
@@ -157,6 +158,9 @@ class Panel:
                 widget.show(params[name])
 
     def _rebuild(self, graph: Graph) -> None:
+        for section in self.sections.values():
+            for control in section.controls.values():
+                control.close()
         dpg.delete_item(self.root, children_only=True)
         self.sections.clear()
         for node_id in graph.order + [n for n in graph.nodes if n not in graph.order]:
@@ -179,8 +183,8 @@ class Panel:
             label=title, parent=self.root, tag=f"ng/panel/{node_id}",
             default_open=bool(controls_for or specs or frames or reports))
         controls: dict[str, InletControl] = {}
-        buttons = [pair for pair in controls_for if pair[1] != "text"]
-        fields = [pair for pair in controls_for if pair[1] == "text"]
+        buttons = [pair for pair in controls_for if pair[1] in ("bang", "toggle")]
+        fields = [pair for pair in controls_for if pair[1] in ("text", "pad")]
         for row in (buttons, fields):
             if not row:
                 continue

@@ -37,6 +37,7 @@ import numpy as np
 from ..node import Node
 from ..schema import UNKNOWN, Inlet, Param, PortInfo
 from ..types import BANG, NUMBER, TEXT, VECTOR
+from .theme import DIM_TEXT, PORT_COLOURS
 
 #: Ranges wider than this get a drag field instead of a slider.
 SLIDER_SPAN = 1000.0
@@ -214,29 +215,103 @@ TOGGLE_NAMES = frozenset({"toggle", "run", "record_while", "on", "enable", "acti
                           "mute", "freeze", "hold", "bypass", "learn"})
 
 
+#: A vector inlet of two values with this name is played from a 2-D pad (xy-pad's).
+PAD_INLET = "xy"
+#: Side of a pad, in pixels.
+PAD_SIZE = 200
+
+
 def inlet_control_kind(inlet: Inlet) -> str | None:
     """How a user can send to ``inlet`` from the GUI: "bang" (a button for a bang
     inlet: record, train, randomize...), "toggle" (a checkbox for an on/off number
-    inlet), "text" (a field that sends on Enter: bookmark, recall...) or None."""
+    inlet), "text" (a field that sends on Enter: bookmark, recall...), "pad" (a 2-D
+    pad for a two-value vector inlet named ``xy``) or None."""
     if inlet.type == BANG:
         return "bang"
     if inlet.type == NUMBER and (inlet.name in TOGGLE_NAMES or "nonzero" in inlet.doc.lower()):
         return "toggle"
     if inlet.type == TEXT:
         return "text"
+    if inlet.type == VECTOR and inlet.name == PAD_INLET and inlet.size == 2:
+        return "pad"
     return None
 
 
+class XYPad:
+    """A square pad that sends the pointer's position as a point (x to the right, y
+    up, each in 0..1, float32) through ``send(point)``: while the left button, pressed
+    on the pad, is held (clipped to the pad's edges when the pointer leaves it), and,
+    with *follow mouse* ticked, whenever the pointer is over it. A position is sent
+    once, when it changes, at most once a frame (DearPyGui's item handlers run in the
+    frame's callbacks). A dot shows the point sent, or the one the inlet last received."""
+
+    def __init__(self, send: Callable[[np.ndarray], None], *, tag: str,
+                 size: int = PAD_SIZE) -> None:
+        """Items: the pad ``<tag>`` (a drawlist, also ``drawlist``), its checkbox
+        ``<tag>/follow`` (``follow``) and the dot (``dot``)."""
+        self._send = send
+        self._size = size
+        self._sent: tuple[float, float] | None = None
+        self.drawlist = dpg.add_drawlist(width=size, height=size, tag=tag)
+        half = size / 2
+        dpg.draw_rectangle((0, 0), (size, size), color=DIM_TEXT, fill=(30, 30, 36),
+                           parent=self.drawlist)
+        for a, b in (((half, 0), (half, size)), ((0, half), (size, half))):
+            dpg.draw_line(a, b, color=(60, 60, 70), parent=self.drawlist)
+        self.dot = dpg.draw_circle((half, half), 6, color=PORT_COLOURS["vector"],
+                                    fill=PORT_COLOURS["vector"], show=False,
+                                    parent=self.drawlist)
+        self.follow = dpg.add_checkbox(label="follow mouse", tag=f"{tag}/follow")
+        self._handlers = dpg.add_item_handler_registry()  # a root item: not in a container
+        dpg.add_item_active_handler(callback=self._held, parent=self._handlers)
+        dpg.add_item_hover_handler(callback=self._hovered, parent=self._handlers)
+        dpg.bind_item_handler_registry(self.drawlist, self._handlers)
+
+    def _held(self) -> None:
+        self._send_pointer()
+
+    def _hovered(self) -> None:
+        if dpg.get_value(self.follow):
+            self._send_pointer()
+
+    def _send_pointer(self) -> None:
+        (x0, y0), (x1, y1) = dpg.get_item_rect_min(self.drawlist), \
+            dpg.get_item_rect_max(self.drawlist)
+        mx, my = dpg.get_mouse_pos(local=False)
+        point = (_shortest(np.clip((mx - x0) / max(1, x1 - x0), 0.0, 1.0)),
+                 _shortest(np.clip(1.0 - (my - y0) / max(1, y1 - y0), 0.0, 1.0)))
+        if point != self._sent:
+            self._sent = point
+            self._send(np.array(point, dtype=np.float32))
+            self.show(point)  # at once, not at the next readout refresh
+
+    def show(self, point: Any) -> None:
+        """Put the dot at ``point`` (the inlet's latest value; None: no dot yet)."""
+        if point is None or len(point) != 2:
+            return
+        x, y = np.clip(np.asarray(point, dtype=np.float64), 0.0, 1.0)
+        dpg.configure_item(self.dot, center=(x * self._size, (1.0 - y) * self._size),
+                           show=True)
+
+    def close(self) -> None:
+        """Delete the handlers (they live outside the panel's items)."""
+        dpg.delete_item(self._handlers)
+
+
 class InletControl:
-    """A button (bang), checkbox (toggle) or text field (text, sent on Enter) that
-    sends to an inlet through ``send(inlet, value)``. A toggle shows the last value
-    the inlet received."""
+    """A button (bang), checkbox (toggle), text field (text, sent on Enter) or 2-D pad
+    (:class:`XYPad`) that sends to an inlet through ``send(inlet, value)``. A toggle
+    shows the last value the inlet received, a pad the last point."""
 
     def __init__(self, inlet: Inlet, kind: str, send: Callable[[str, Any], None], *,
                  label: str, tag: str) -> None:
         self.inlet = inlet.name
         self.kind = kind
-        if kind == "bang":
+        self.pad: XYPad | None = None
+        if kind == "pad":
+            self.pad = XYPad(lambda point: send(inlet.name, point), tag=tag)
+            self.item = self.pad.follow  # a drawlist takes no tooltip
+        elif kind == "bang":
             self.item = dpg.add_button(label=label, tag=tag,
                                        callback=lambda: send(inlet.name, True))
         elif kind == "text":
@@ -249,8 +324,15 @@ class InletControl:
         _tooltip(self.item, f"{inlet.name} ({inlet.type}): {inlet.doc}")
 
     def show(self, received: Any) -> None:
-        """Toggles follow the inlet's latest value (from a click or a link)."""
-        if self.kind == "toggle" and received is not None:
+        """Toggles and pads follow the inlet's latest value (from the GUI or a link)."""
+        if self.pad is not None:
+            self.pad.show(received)
+        elif self.kind == "toggle" and received is not None:
             on = bool(received)
             if dpg.get_value(self.item) != on:
                 dpg.set_value(self.item, on)
+
+    def close(self) -> None:
+        """Release what the control keeps outside its items (a pad's handlers)."""
+        if self.pad is not None:
+            self.pad.close()

@@ -89,8 +89,14 @@ class ExampleStore:
     def open(self, folder: Path | None) -> None:
         """Load what ``folder`` holds (snapshot + journal) and journal changes there."""
         self._folder = folder
-        if folder is None:
-            return
+        if folder is not None and self.read(folder):
+            self._write_snapshot(folder)
+            (folder / JOURNAL_FILE).write_bytes(b"")
+
+    def read(self, folder: Path) -> bool:
+        """Load what ``folder`` holds (snapshot, then the journal over it) without
+        writing anything, so that another process may be recording there; True when
+        the journal held changes."""
         journal = folder / JOURNAL_FILE
         recovering = journal.exists() and journal.stat().st_size > 0
         inputs, outputs = folder / INPUTS_FILE, folder / OUTPUTS_FILE
@@ -98,8 +104,7 @@ class ExampleStore:
             self._load_snapshot(inputs, outputs, recovering)
         if recovering:
             self._replay(journal)
-            self._write_snapshot(folder)
-            journal.write_bytes(b"")
+        return recovering
 
     def new_round(self) -> int:
         """Start a round (one ``record``, or one ``record_while`` pass)."""

@@ -116,6 +116,19 @@ class LoadedModel:
 # -- reading the file ------------------------------------------------------------------------
 
 
+def model_file(name: str, base_dir: Path | None = None) -> Path:
+    """The file a ``model`` param or argument names: ``default`` is the model shipped
+    with nodegraph (``nodes/models/default.ts``); any other name is a path, ``~``
+    expanded, relative to ``base_dir`` (the patch's folder; the working directory
+    when None)."""
+    if name == "default":
+        from nodes.models import DEFAULT_MODEL_PATH
+
+        return DEFAULT_MODEL_PATH
+    path = Path(name).expanduser()
+    return path if path.is_absolute() else (base_dir or Path.cwd()) / path
+
+
 def read_model_file(path: Path) -> bytes:
     """The bytes of a model file, or ModelError for a missing/unreadable one."""
     if not path.exists():

@@ -1,0 +1,241 @@
+"""FluCoMa files in and out of a patch's learned state (``nodegraph data import/export``).
+
+Which node keeps which FluCoMa object, as files of its folder ``<patch>.data/<node id>/``
+(formats: REFERENCE.md, "Interactive ML conventions"; :mod:`nodes.iml.flucoma`):
+
+=========  =============================================  =================================
+node       FluCoMa object                                 file in the node's folder
+=========  =============================================  =================================
+regress    two DataSets, inputs and outputs (ids match)   ``inputs.json``, ``outputs.json``
+regress    MLPRegressor                                   ``mlp.json``
+normalize  Normalize, Standardize or RobustScale          ``normalize.json``,
+                                                          ``standardize.json`` or
+                                                          ``robustscale.json``
+=========  =============================================  =================================
+
+Files are recognised by their fields and read with the nodes' own readers, so an
+error names the file and the field. **Import** checks every file, and its sizes
+against what the patch connects to the node, before it writes anything; each file
+is written atomically. Recorded examples are never replaced unless asked
+(``replace``). A node keeps one trained model and one scaler: importing one removes
+the node's others. Import while the patch is closed: a running patch writes its
+own state when saved. **Export** only reads (a patch running elsewhere may be
+recording into the folder): the examples are the snapshot with the journal
+replayed over it, as the node would load them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nodegraph import Node
+from nodegraph.storage import atomic_write_json
+from nodes.iml import algorithms, flucoma, scalers
+from nodes.iml.algorithms import MLPModel
+from nodes.iml.dataset import INPUTS_FILE, JOURNAL_FILE, OUTPUTS_FILE, ExampleStore
+
+#: Node types that keep FluCoMa objects, and what they take.
+HOLDERS = {"regress": "two DataSets (inputs, outputs) and/or an MLP",
+           "normalize": "a Normalize, Standardize or RobustScale file"}
+
+
+class DataError(ValueError):
+    """What cannot be imported or exported, and what to do instead."""
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A node of a checked patch that keeps learned state.
+
+    ``x_size``: values the patch sends to its input (regress ``x``, normalize
+    ``in``); ``y_size``: values it sends out (regress ``out``); None when unknown.
+    """
+
+    node_id: str
+    node: Node
+    folder: Path
+    x_size: int | None = None
+    y_size: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.node.type_name not in HOLDERS:
+            kinds = "; ".join(f"{t}: {what}" for t, what in HOLDERS.items())
+            raise DataError(f"node {self.node_id!r} is a {self.node.type_name}, which keeps "
+                            f"no FluCoMa state ({kinds})")
+
+
+@dataclass(frozen=True)
+class _File:
+    path: Path
+    kind: str  # "dataset", "mlp" or "scaler"
+    obj: Any
+
+
+def _read(path: Path) -> _File:
+    obj = flucoma.read_json_file(path)
+    if isinstance(obj, dict):
+        if "layers" in obj:
+            return _File(path, "mlp", obj)
+        if "data" in obj and "cols" in obj:
+            return _File(path, "dataset", obj)
+        if {"data_min", "mean", "median"} & set(obj):
+            return _File(path, "scaler", obj)
+    raise flucoma.FormatError(
+        f"{path}: not a FluCoMa DataSet (cols, data), MLP (layers), Normalize (data_min, "
+        "data_max, min, max), Standardize (mean, std) or RobustScale (median, range, ...) "
+        "JSON object")
+
+
+def _check_size(what: str, got: int, expected: int | None, where: str) -> None:
+    if expected is not None and got != expected:
+        raise DataError(f"{what} has {got} values per point but {where} has {expected} in "
+                        "the patch; make them match (the patch's sizes, or another file)")
+
+
+# -- import -------------------------------------------------------------------------------------
+
+def import_files(holder: Holder, paths: list[Path], replace: bool = False) -> list[str]:
+    """Check ``paths`` and write them into ``holder``'s folder; returns a line per
+    file written. Raises FormatError (a file) or DataError (a mismatch) before
+    writing anything."""
+    if not paths:
+        raise DataError("give at least one FluCoMa JSON file to import")
+    files = [_read(Path(p)) for p in paths]
+    if holder.node.type_name == "normalize":
+        return _import_scaler(holder, files)
+    return _import_regress(holder, files, replace)
+
+
+def _import_scaler(holder: Holder, files: list[_File]) -> list[str]:
+    kinds = [f.kind for f in files]
+    if kinds != ["scaler"]:
+        hint = "; to fit a scaler on a DataSet, send the file's path to the node's read " \
+               "inlet" if "dataset" in kinds else ""
+        raise DataError(f"a normalize node takes one Normalize, Standardize or RobustScale "
+                        f"file, got {', '.join(f'{f.path} ({f.kind})' for f in files)}{hint}")
+    file = files[0]
+    scaler = scalers.from_json(file.obj, str(file.path))
+    _check_size(str(file.path), scaler.cols, holder.x_size, f"{holder.node_id}.in")
+    target = holder.folder / f"{scaler.flucoma_name}.json"
+    atomic_write_json(target, scaler.to_json())
+    for cls in scalers.SCALERS.values():
+        if cls.flucoma_name != scaler.flucoma_name:
+            (holder.folder / f"{cls.flucoma_name}.json").unlink(missing_ok=True)
+    return [f"{target}: {type(scaler).__name__} of {scaler.cols} columns"]
+
+
+def _import_regress(holder: Holder, files: list[_File], replace: bool) -> list[str]:
+    datasets = [f for f in files if f.kind == "dataset"]
+    mlps = [f for f in files if f.kind == "mlp"]
+    for f in files:
+        if f.kind == "scaler":
+            raise DataError(f"{f.path} is a scaler: it belongs to a normalize node "
+                            f"(nodegraph data import PATCH <normalize node> {f.path.name})")
+    if len(datasets) not in (0, 2) or len(mlps) > 1:
+        raise DataError(f"a regress node takes the inputs DataSet and the outputs DataSet, "
+                        f"in that order, and/or one MLP; got {len(datasets)} DataSet(s) and "
+                        f"{len(mlps)} MLP(s)")
+    written: list[str] = []
+    plan = []
+    if datasets:
+        ids, x, y = flucoma.read_pairs(datasets[0].path, datasets[1].path)
+        x_cols = flucoma.integer(datasets[0].obj, "cols", str(datasets[0].path))
+        y_cols = flucoma.integer(datasets[1].obj, "cols", str(datasets[1].path))
+        _check_size(str(datasets[0].path), x_cols, holder.x_size, f"{holder.node_id}.x")
+        _check_size(str(datasets[1].path), y_cols, holder.y_size, f"{holder.node_id}.out")
+        held = len(_examples(holder.folder)[0])
+        if held and not replace:
+            raise DataError(f"{holder.node_id} already holds {held} recorded examples in "
+                            f"{holder.folder}; add --replace to discard them (nodegraph data "
+                            "export keeps a copy first)")
+        plan.append(lambda: _write_examples(holder.folder, ids, x, y, x_cols, y_cols))
+        written += [f"{holder.folder / INPUTS_FILE}: {len(ids)} inputs of {x_cols} values",
+                    f"{holder.folder / OUTPUTS_FILE}: {len(ids)} outputs of {y_cols} values"]
+    if mlps:
+        file = mlps[0]
+        model = MLPModel(flucoma.mlp_from_json(file.obj, str(file.path)))
+        _check_size(str(file.path), model.n_inputs, holder.x_size, f"{holder.node_id}.x")
+        _check_size(str(file.path), model.n_outputs, holder.y_size, f"{holder.node_id}.out")
+        if datasets and (model.n_inputs, model.n_outputs) != (x_cols, y_cols):
+            raise DataError(f"{file.path} maps {model.n_inputs} → {model.n_outputs} values but "
+                            f"the DataSets hold {x_cols} → {y_cols}")
+        plan.append(lambda: _write_model(holder.folder, model))
+        widths = [model.n_inputs] + [layer.weights.shape[1] for layer in model.layers]
+        sizes = " → ".join(map(str, widths))
+        written.append(f"{holder.folder / model.file_name}: MLP {sizes}")
+        if holder.node.algorithm != "mlp":
+            written.append(f"note: {holder.node_id}'s algorithm is {holder.node.algorithm}: "
+                           "training again replaces the imported MLP")
+    for write in plan:
+        write()
+    return written
+
+
+def _write_examples(folder: Path, ids: list[str], x: np.ndarray, y: np.ndarray,
+                    x_cols: int, y_cols: int) -> None:
+    atomic_write_json(folder / INPUTS_FILE, flucoma.dataset_to_json(ids, x, x_cols))
+    atomic_write_json(folder / OUTPUTS_FILE, flucoma.dataset_to_json(ids, y, y_cols))
+    (folder / JOURNAL_FILE).unlink(missing_ok=True)  # changes to the examples replaced
+
+
+def _write_model(folder: Path, model: MLPModel) -> None:
+    model.save(folder)
+    algorithms.remove_other_models(folder, model)
+
+
+# -- export -------------------------------------------------------------------------------------
+
+def _examples(folder: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
+    store = ExampleStore()
+    if folder.is_dir():
+        store.read(folder)
+    return store.arrays()
+
+
+def export_files(holder: Holder, out_dir: Path) -> list[str]:
+    """Write ``holder``'s FluCoMa objects into ``out_dir`` under the names its folder
+    uses; returns a line per file written (and per thing without a FluCoMa format).
+    Reads the node's folder only."""
+    out_dir = Path(out_dir)
+    if holder.node.type_name == "normalize":
+        lines = _export_scaler(holder, out_dir)
+    else:
+        lines = _export_regress(holder, out_dir)
+    if not any(not line.startswith("note:") for line in lines):
+        raise DataError(f"{holder.node_id} holds nothing to export in {holder.folder} "
+                        f"(record examples or train it, or fit it, first)"
+                        + "".join(f"; {line}" for line in lines))
+    return lines
+
+
+def _export_scaler(holder: Holder, out_dir: Path) -> list[str]:
+    for method in (holder.node.method, *scalers.METHODS):  # the order the node loads
+        path = holder.folder / f"{scalers.SCALERS[method].flucoma_name}.json"
+        if path.exists():
+            scaler = scalers.from_json(flucoma.read_json_file(path), str(path))
+            target = out_dir / path.name
+            atomic_write_json(target, scaler.to_json())
+            return [f"{target}: {type(scaler).__name__} of {scaler.cols} columns"]
+    return []
+
+
+def _export_regress(holder: Holder, out_dir: Path) -> list[str]:
+    lines = []
+    ids, x, y = _examples(holder.folder)
+    if ids:
+        for name, values in ((INPUTS_FILE, x), (OUTPUTS_FILE, y)):
+            atomic_write_json(out_dir / name, flucoma.dataset_to_json(ids, values,
+                                                                      values.shape[1]))
+            lines.append(f"{out_dir / name}: {len(ids)} points of {values.shape[1]} values")
+    model = algorithms.load_model(holder.folder, "mlp") if holder.folder.is_dir() else None
+    if isinstance(model, MLPModel):
+        model.save(out_dir)
+        lines.append(f"{out_dir / model.file_name}: MLP")
+    elif model is not None:
+        lines.append(f"note: the trained {model.algorithm} model has no FluCoMa format; "
+                     "not exported")
+    return lines
