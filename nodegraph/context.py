@@ -120,6 +120,14 @@ class Context:
         the slot holds what a live run would have had by then; live, do nothing."""
         self._engine.audio.catch_up(offset)
 
+    def frame_time(self, offset: int) -> float | None:
+        """Audio thread, in ``render``: offline, the clock time of frame ``offset`` of
+        this block; live, None. A node applying timestamped control messages applies,
+        offline, only those stamped up to this time: another node may already have run
+        the control graph further into the block (``catch_up`` never goes back), and
+        its newer messages are not due yet. Live, whatever has arrived is due."""
+        return self._engine.audio.frame_time(offset)
+
     def signal_event(self, offset: int, t: float) -> None:
         """Audio thread, in ``render``: the frame ``offset`` frames from the start of
         this block (it may lie in a later block) is the first to reflect the source

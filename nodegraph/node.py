@@ -51,7 +51,8 @@ audio worker thread (or on the control thread when rendering offline):
   thread and must only store the newest value, with ``inputs.t``, in a
   :class:`~nodegraph.audio.slot.LatestValue` that ``render`` reads. A node that reads
   it in the middle of a block calls ``self.ctx.catch_up(offset)`` first, so offline
-  renders see the value as of that frame.
+  renders see the value as of that frame; a node that keeps timestamped messages
+  applies those stamped up to ``self.ctx.frame_time(offset)``.
 - Sinks reach a sound card through ``self.ctx.open_output(...)``; sources say which
   rendered frame first reflects a source event with ``self.ctx.signal_event(...)``,
   so the run report can give source → DAC latency.

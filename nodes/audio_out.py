@@ -10,6 +10,8 @@ from nodegraph import AUDIO, Inlet, Node, Param
 from nodegraph.audio.engine import DEFAULT_BLOCK, DEFAULT_SAFETY_MS
 from nodegraph.audio.outputs import Output
 
+from .dsp.level import LevelMeter
+
 
 class AudioOut(Node):
     """Play audio on a sound card (through PortAudio: JACK, ALSA, CoreAudio, WASAPI...).
@@ -21,7 +23,9 @@ class AudioOut(Node):
 
     ``safety_ms`` trades latency for robustness: the audio engine renders each block
     that long (plus its measured render time) before the device needs it. Raise it
-    if the report shows underruns on a busy machine.
+    if the report shows underruns on a busy machine. The report's ``level_db`` and
+    ``peak_db`` are the level played (as the ``meter`` node measures it), shown as a
+    meter in the editor's performance panel.
     """
 
     type_name = "audio-out"
@@ -48,10 +52,14 @@ class AudioOut(Node):
             self.close()
             self.open()
 
+    def prepare(self, sr: int, block: int) -> None:
+        self._level = LevelMeter(sr)
+
     def render(self, inputs: dict[str, np.ndarray], frames: int) -> None:
         output = self._output
         if output is not None:  # None only while a param change reopens the device
             output.write(inputs["audio"])
+        self._level.feed(inputs["audio"])
 
     def close(self) -> None:
         output = getattr(self, "_output", None)
@@ -61,4 +69,10 @@ class AudioOut(Node):
 
     def report(self) -> dict[str, Any]:
         output = getattr(self, "_output", None)
-        return {} if output is None else output.report()
+        if output is None:
+            return {}
+        level = getattr(self, "_level", None)
+        if level is None:  # not rendering yet
+            return output.report()
+        return {**output.report(), "level_db": round(level.level_db, 2),
+                "peak_db": round(level.peak_db, 2)}

@@ -10,9 +10,11 @@ class SubpatchInlet(Boundary):
 
     When the patch is used as a subpatch (``include:`` or ``subpatch:``), its inlet
     nodes, in the order they are written, are the ports of the subpatch node, and
-    what is linked into a port arrives at this node's ``out``. ``type`` and ``size``
-    are checked against what the including patch links in. In a patch run on its
-    own, an inlet receives nothing (the engine can ``send`` to it).
+    what is linked into a port arrives at this node's ``out``: messages in the same
+    tick, audio (``type: audio``) in the same block, without a copy. ``type`` and
+    ``size`` are checked against what the including patch links in. In a patch run
+    on its own, an inlet receives nothing (silence for audio; the engine can
+    ``send`` it messages).
     """
 
     type_name = "inlet"

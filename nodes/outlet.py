@@ -10,7 +10,8 @@ class SubpatchOutlet(Boundary):
 
     When the patch is used as a subpatch, its outlet nodes, in the order they are
     written, are the subpatch node's outlets: what arrives at this node's ``in``
-    leaves the subpatch node there, in the same tick.
+    leaves the subpatch node there, messages in the same tick, audio (``type:
+    audio``) in the same block, without a copy.
     """
 
     type_name = "outlet"

@@ -485,7 +485,7 @@ def real_input(tmp: Path) -> dict[str, Any]:
     user.input.move(*empty)
     user.keys("n")
     steps["palette"] = app.palette.shown
-    user.keys("m", "e", "t", "Return")
+    user.keys("m", "e", "t", "r", "Return")  # "met" would rank meter first
     note("add")
     steps["mouse_grid"] = list(app.canvas.grid_position_at_mouse())
     user.keys("space")

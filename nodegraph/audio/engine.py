@@ -348,8 +348,16 @@ class AudioEngine:
     def catch_up(self, offset: int) -> None:
         """Offline: run the control graph up to the time of frame ``offset`` of the
         current block (never backwards). Live: nothing to do."""
-        if self.control_until is not None:
-            self.control_until(self._origin_t + (self._block_start + offset) / self.sr)
+        t = self.frame_time(offset)
+        if t is not None:
+            self.control_until(t)
+
+    def frame_time(self, offset: int) -> float | None:
+        """Offline: the clock time of frame ``offset`` of the current block. Live: None
+        (frames are rendered ahead of their time; whatever has arrived is due)."""
+        if self.control_until is None:
+            return None
+        return self._origin_t + (self._block_start + offset) / self.sr
 
     # -- figures ---------------------------------------------------------------------------------
 
