@@ -11,9 +11,10 @@ face, MediaPipe, the default model), so the same machine records the same state:
    :data:`CALIBRATION_S` seconds, then ``fit``.
 2. **Explore** (:func:`choose_sounds`): points drawn as ``latent-explorer``'s
    ``randomize`` draws them, each decoded held still with the model and measured (pitch,
-   spectral centroid, loudness); one point is kept per role in :data:`SOUNDS` — the
-   most middling sound, the highest and lowest pitch, the brightest and darkest, the
-   loudest — and bookmarked in ``explorer`` under that name.
+   spectral centroid, loudness); of the audible ones (:data:`AUDIBLE_DB`), one point is
+   kept per role in :data:`SOUNDS` — the highest and lowest pitch, the brightest and
+   darkest pitched sound, the loudest, the most middling — and bookmarked in
+   ``explorer`` under that name.
 3. **Pair**: for each pose in :data:`POSES` the test face holds the pose, ``explorer``
    recalls its sound, and ``map`` records every frame for :data:`RECORD_S` seconds.
 4. **Train** ``map`` (its MLP) and save the patch's learned state.
@@ -54,7 +55,7 @@ POSES: dict[str, tuple[str, str]] = {
 SOUNDS = ("high", "low", "bright", "dark", "loud", "middle")
 
 CALIBRATION_S = 12.0   # covers every movement of the test face at least once
-SETTLE_S = 0.4         # face tracking settles on a new pose (measured: ≤ 0.3 s)
+SETTLE_S = 0.4         # face tracking settles on a new pose (measured: ≤ 11 frames)
 RECORD_S = 0.5         # one example per camera frame: 15 per pose at 30 fps
 CANDIDATES = 300       # points decoded while exploring
 HOLD_FRAMES = 8        # each is held this many latent frames; the last 3 are measured
@@ -156,9 +157,12 @@ def choose_sounds(count: int = CANDIDATES, seed: int = 0) -> dict[str, Sound]:
     def typical(s: Sound) -> float:
         return float(np.abs([np.log2(s.centroid_hz), s.loudness_db / 6.0] - middle).sum())
 
-    pick = {"high": (voiced, lambda s: -s.pitch_hz), "low": (voiced, lambda s: s.pitch_hz),
-            "bright": (voiced, lambda s: -s.centroid_hz), "dark": (voiced, lambda s: s.centroid_hz),
-            "loud": (free, lambda s: -s.loudness_db), "middle": (voiced, typical)}
+    pick = {"high": (voiced, lambda s: -s.pitch_hz),
+            "low": (voiced, lambda s: s.pitch_hz),
+            "bright": (voiced, lambda s: -s.centroid_hz),
+            "dark": (voiced, lambda s: s.centroid_hz),
+            "loud": (free, lambda s: -s.loudness_db),
+            "middle": (voiced, typical)}
     chosen: dict[str, Sound] = {}
     for role in SOUNDS:
         pool, key = pick[role]
@@ -187,9 +191,9 @@ def record_state(patch: Path = PATCH) -> dict[str, Sound]:
             for name, sound in sounds.items():
                 session.send("explorer", "point", sound.point.astype(np.float32))
                 session.send("explorer", "bookmark", name)
-            for pose, sound in POSES.values():
+            for pose, sound_name in POSES.values():
                 session.hold(pose)
-                session.send("explorer", "recall", sound)
+                session.send("explorer", "recall", sound_name)
                 session.record_while()
             session.send("map", "train")
             session.hold("")
