@@ -16,7 +16,14 @@ APT_PACKAGES := libportaudio2 jackd2 xvfb xauth libgl1 libglib2.0-0 libsndfile1 
 .PHONY: demo test setup system-packages clean
 
 demo: setup
-	$(BIN)/nodegraph run patches/demo.yaml --headless --duration 3 --report out/demo-report.json
+	@mkdir -p out
+	@echo "demo: patches/face-to-rave.yaml for 15 s, offline. No camera is used: the built-in test face"
+	@echo "      (a moving face photo) performs. No sound card is used: the sound goes to out/demo.wav."
+	$(BIN)/nodegraph run patches/face-to-rave.yaml --headless --offline --duration 15 \
+		--out out/demo.wav --report out/demo-report.json
+	@$(BIN)/python -m patches.face_to_rave figures out/demo.wav
+	@echo "listen to out/demo.wav; live with a webcam and a sound card:"
+	@echo "  $(BIN)/nodegraph run patches/face-to-rave.yaml --set cam.source=0"
 
 test: setup
 	$(BIN)/python -m pytest

@@ -10,6 +10,7 @@ import numpy as np
 from nodegraph import FRAME, Node, Outlet, Param, ParamError
 from nodes.vision.sources import (DeviceSource, FrameCounter, PacedSource,
                                   RenderedFaceSource, VideoFileSource)
+from nodes.vision.testface import parse_pose
 
 TEST_FACE = "test-face"
 DEVICE_PREFIX = "device:"
@@ -39,7 +40,9 @@ class Camera(Node):
     ``source``: ``test-face`` (default: ``skimage.data.astronaut()`` animated with head
     turns, nods, tilts, zoom and an opening mouth; no camera needed), a device index
     (``0``), a device path (``/dev/video0``), ``device:NAME`` (any name OpenCV's
-    backend accepts), or a video file path (relative to the patch).
+    backend accepts), or a video file path (relative to the patch). ``pose`` holds the
+    test face still in one pose (``yaw=25, mouth=0.8``) instead of moving: for
+    recording examples at known poses in scripts and tests.
 
     Each frame's timestamp is its capture time. The test face and video files are
     paced by engine timers, so they render deterministically on a virtual clock
@@ -66,6 +69,9 @@ class Camera(Node):
                    range=(64, 4096))
     on_end = Param("choice", "loop", "video files: play again from the start (loop) or end the "
                    "run (end)", choices=("loop", "end"))
+    pose = Param("text", "", "test-face: hold this pose instead of moving, e.g. 'yaw=25, "
+                 "mouth=0.8' (names: yaw, pitch, roll in degrees, mouth 0..1, zoom, x, y; "
+                 "unnamed ones neutral); empty: the built-in movement")
     retry_s = Param("float", 2.0, "devices: seconds between attempts to open a missing or "
                     "unplugged camera; 0 fails at once", range=(0.0, 3600.0))
 
@@ -74,6 +80,10 @@ class Camera(Node):
         if not self.source.strip():
             raise ParamError("source is empty; use test-face, a device index such as 0, "
                              "/dev/video0, or a video file path")
+        try:
+            parse_pose(self.pose)
+        except ValueError as exc:
+            raise ParamError(f"pose: {exc}") from None
         # An instance attribute (not a property) so the registry's schema keeps the
         # class-level default; the CLI reads it on the instance.
         self.realtime_only = source_kind(self.source) == "device"
@@ -87,7 +97,7 @@ class Camera(Node):
         kind = source_kind(self.source)
         if kind == "test-face":
             return RenderedFaceSource(self.ctx, self._emit, self._counter, self.fps,
-                                      self.width, self.height)
+                                      self.width, self.height, parse_pose(self.pose))
         if kind == "file":
             return VideoFileSource(self.ctx, self._emit, self._counter, self.fps,
                                    self.ctx.resolve(self.source), self.on_end == "loop")

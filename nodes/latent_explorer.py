@@ -13,7 +13,7 @@ from nodegraph import BANG, NUMBER, TEXT, VECTOR, Inlet, Inputs, Node, Outlet, P
 from nodegraph.schema import UNKNOWN
 from nodegraph.storage import atomic_write_json
 from nodes.iml import flucoma
-from nodes.iml.sound import Encoder, distinct_frames, load_encoder, model_path
+from nodes.iml.sound import Encoder, distinct_frames, load_encoder
 
 STATE_FILE = "bookmarks.json"
 
@@ -55,10 +55,23 @@ class LatentExplorer(Node):
     mix_a = Param("text", "", "mix: the bookmark at 0")
     mix_b = Param("text", "", "mix: the bookmark at 1")
 
+    def model_path(self) -> Path:
+        """The model file the ``model`` param names (``default``: the shipped model)."""
+        from nodes.neural.model import model_file
+
+        return model_file(self.model, self.base_dir)
+
     def port_info(self, inlets: Mapping[str, PortInfo]) -> dict[str, PortInfo]:
-        size = None if self.model else self.size
-        if size is not None and self.values and len(self.values) != size:
-            raise ValueError(f"values has {len(self.values)} numbers but size is {size}; "
+        """The output's size: the model's latent size (read from the file, cached) when
+        ``model`` is set, else ``size``."""
+        if self.model:
+            from nodes.neural.model import inspect_model
+
+            size, what = inspect_model(self.model_path()).latent_size, "the model's latent size"
+        else:
+            size, what = self.size, "size"
+        if self.values and len(self.values) != size:
+            raise ValueError(f"values has {len(self.values)} numbers but {what} is {size}; "
                              "give one value per axis, or none")
         info = {p.name: UNKNOWN for p in self.inlets}
         info["point"] = info["out"] = PortInfo(size)
@@ -75,7 +88,7 @@ class LatentExplorer(Node):
         self._worker: threading.Thread | None = None
         self._rng = np.random.default_rng(0 if self.ctx.offline else None)
         if self.model:
-            self._encoder = load_encoder(model_path(self.model, self.ctx.resolve))
+            self._encoder = load_encoder(self.model_path())
         self._point = self._slider_point()
         self._load_state()
         self._ready = True
@@ -205,7 +218,7 @@ class LatentExplorer(Node):
         self._generation += 1
         generation = self._generation
         source = self._source()
-        model_file = model_path(self.model, self.ctx.resolve) if self.model else None
+        model_file = self.model_path() if self.model else None
         sound_file = self.ctx.resolve(self.sound) if self.sound else None
         encoder = self._encoder
         k = self.points

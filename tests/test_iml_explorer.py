@@ -48,6 +48,19 @@ class FrameFeatures(torch.nn.Module):
         return z[:, :1].repeat_interleave(256, dim=2)
 
 
+class DecodeOnly(torch.nn.Module):
+    """A decoder with 5 latent axes and no encode method."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer("decode_params", torch.tensor([5, HOP, 1, 1]))
+        self.sr = 16000
+
+    @torch.jit.export
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return z[:, :1].repeat_interleave(256, dim=2)
+
+
 @pytest.fixture
 def model_file(tmp_path):
     path = tmp_path / "codec.ts"
@@ -139,6 +152,44 @@ def test_axes_sliders_randomize_bookmarks_and_mix(tmp_path):
 def test_a_values_list_of_the_wrong_length_is_a_load_error(tmp_path):
     with pytest.raises(PatchError, match="values has 2 numbers but size is 4"):
         load(tmp_path / "p.yaml", explorer_patch("size: 4, values: [1.0, 2.0]"))
+
+
+def test_sizes_come_from_the_model_at_load_time(tmp_path, model_file):
+    """With ``model`` set, the explorer's size is the model's latent size before anything
+    opens: a chain that ends in a decoder of another size is refused, naming the line."""
+    chain = """\
+format: nodegraph/1
+nodes:
+  explorer: {type: latent-explorer, params: {model: default}}
+  map: {type: regress}
+  smooth: {type: smooth}
+  decode: {type: rave-decode, params: {model: %s}}
+links:
+  - explorer.out -> map.target
+  - map.out -> smooth.in
+  - smooth.out -> decode.latent
+"""
+    path = tmp_path / "chain.yaml"
+    path.write_text(chain % "default")
+    Engine.load(path)                                          # 8 axes all the way: fine
+    path.write_text(chain % model_file.name)                   # a decoder of 3 axes
+    with pytest.raises(PatchError) as caught:
+        Engine.load(path)
+    assert str(caught.value).startswith(f"{path}:10:")         # the link into the decoder
+    assert "smooth.out sends 8 values but decode.latent expects 3 values" \
+        in str(caught.value)
+    with pytest.raises(PatchError, match=r"p.yaml:3: .*values has 2 numbers but the model's "
+                                         r"latent size is 3"):
+        load(tmp_path / "p.yaml", explorer_patch(f"model: {model_file.name}, values: [1, 2]"))
+
+
+def test_a_model_that_cannot_encode_still_sizes_the_explorer(tmp_path, sound_file):
+    torch.jit.save(torch.jit.script(DecodeOnly()), str(tmp_path / "decoder.ts"))
+    rig = Rig(load(tmp_path / "p.yaml", explorer_patch("model: decoder.ts")))
+    assert rig.out.shape == (5,)
+    rig.engine.do(SetParam("explorer", "sound", sound_file.name))
+    assert "the model has no encode method" in rig.engine.runtime["explorer"].last_error
+    rig.engine.close()
 
 
 def test_points_from_sound_are_the_most_distinct_frames_in_time_order(tmp_path, model_file,

@@ -68,6 +68,24 @@ def test_test_face_frames_are_paced_by_the_clock_and_repeat_exactly():
     again.close()
 
 
+def test_test_face_holds_a_given_pose():
+    from nodegraph.edits import SetParam
+    from nodegraph.errors import PatchError
+    from nodes.vision.testface import FaceRenderer, Pose
+
+    engine, cam, sink = camera_engine("{width: 160, height: 120, pose: 'yaw=20, mouth=0.8'}")
+    engine.run_offline(0.2)
+    held = FaceRenderer(160, 120).render(Pose(yaw=20.0, mouth=0.8))
+    assert len(sink.got) == 7 and all(np.array_equal(f, held) for f, _ in sink.got)
+    engine.do(SetParam("cam", "pose", "roll=-10"))  # a live change: the next frame shows it
+    engine.run_offline(0.1)
+    assert np.array_equal(sink.got[-1][0], FaceRenderer(160, 120).render(Pose(roll=-10.0)))
+    engine.close()
+    with pytest.raises(PatchError, match="pose: 'tilt=3': write name=number, comma-separated, "
+                                         "with names from yaw, pitch, roll, mouth, zoom, x, y"):
+        camera_engine("{pose: 'tilt=3'}")
+
+
 def test_a_late_graph_skips_frames_instead_of_queueing_them():
     engine, cam, sink = camera_engine("{width: 160, height: 120, fps: 10}")
     engine.scheduler.run_pending()  # frame 0 at t = 0

@@ -22,9 +22,11 @@ Design choices (see docs/iml.md):
   by less than the median dimension's deviation, so one held still while recording
   cannot swing the mapping when it moves in performance (measured: 5–10× less swing than
   plain standardisation); inputs in mixed units therefore want a normalize node
-  upstream. Training runs in chunks of iterations (about 0.1 s each) so it reports
-  progress and stops promptly on cancel; ``previous`` continues training a network of
-  the same shape (FluCoMa's behaviour on each ``fit``).
+  upstream. Training runs in chunks of iterations (about 0.1 s each, sized from the
+  number of examples and weights, never from timing, so the same examples always train
+  to the same network) so it reports progress and stops promptly on cancel;
+  ``previous`` continues training a network of the same shape (FluCoMa's behaviour on
+  each ``fit``).
 - **KNN** regression, distance-weighted (1/d): reproduces recorded anchors exactly
   (REFERENCE.md); distances in the input space as it arrives (normalize upstream).
 - **linear / poly**: ridge regression (``alpha``) on monomials of the inputs, scaled as
@@ -35,7 +37,6 @@ from __future__ import annotations
 
 import functools
 import math
-import time
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -57,6 +58,12 @@ SOLVERS = ("lbfgs", "adam", "sgd")
 
 #: Seconds of work per training chunk: the cancel latency and the progress rate.
 CHUNK_S = 0.1
+#: What one MLP iteration costs, measured here (scikit-learn, one BLAS thread): a fixed
+#: part plus a part per example and weight. Chunks are sized from this estimate, not
+#: from timing, because each chunk restarts L-BFGS: timed chunks made the same examples
+#: train to different networks on a busy machine.
+ITERATION_S = 1.5e-4
+EXAMPLE_WEIGHTS_PER_S = 1.5e9
 #: Most polynomial features a poly model may have (memory and time stay bounded).
 MAX_POLY_FEATURES = 20_000
 #: Queries per block when KNN predicts many points: about this many floats at once.
@@ -222,17 +229,16 @@ def fit_mlp(s: Settings, x: np.ndarray, y: np.ndarray, job: Job,
     def loss() -> float:
         return float(np.mean((forward(layers(), u) - v) ** 2))
 
-    chunk = 10
+    weights = sum(w.size + b.size for w, b in zip(est.coefs_, est.intercepts_))
+    chunk = max(1, min(10_000, int(CHUNK_S / (ITERATION_S + len(x) * weights
+                                              / EXAMPLE_WEIGHTS_PER_S))))
     while done < s.max_iter:
         iterations = min(chunk, s.max_iter - done)
-        started = time.perf_counter()
         ran = run(iterations)
-        elapsed = time.perf_counter() - started
         done += iterations
         if ran < iterations:  # converged (L-BFGS gradient tolerance, or no improvement)
             break
         job.step(done / s.max_iter, loss())
-        chunk = max(1, min(10_000, int(chunk * CHUNK_S / max(elapsed, 1e-4))))
     job.step(1.0, loss())
     return MLPModel(rescale(layers(), x_shift, x_scale, y_shift, y_scale))
 

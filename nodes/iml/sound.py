@@ -1,57 +1,43 @@
 """Points from sound: a model's latent trajectory of an audio file, and its most distinct
 frames as candidate points for the latent explorer.
 
-A model is an nn~-compatible TorchScript file (REFERENCE.md, "RAVE / nn~ model files"):
-``encode(x (B, in_channels, T)) -> (B, latent, T / ratio)`` with a buffer
-``encode_params = [in_channels, 1, latent, ratio]``, and a sample rate in ``sr`` (RAVE
-v2) or ``sampling_rate`` (v1, sometimes a tensor). The latent size the decoder takes
-comes from ``decode_params[0]``, else the ``latent_size`` attribute.
-
-:func:`load_encoder` is the only place this package loads a model: switch it to the
-shared loader (``nodes/neural``) when that lands. Loading and encoding take a while:
-callers run them off the control thread.
+A model is an nn~-compatible TorchScript file (REFERENCE.md, "RAVE / nn~ model files"),
+loaded by the shared loader (:mod:`nodes.neural.model`: its interface, the latent size
+the decoder takes, and its errors). Encoding needs ``encode(x (B, in_channels, T)) ->
+(B, latent, T / ratio)`` and a buffer ``encode_params = [in_channels, 1, latent, ratio]``;
+a model without them still gives the explorer its latent size. Loading and encoding
+take a while: callers run them off the control thread.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:  # nodes.neural.model imports torch: only when a model is loaded
+    from nodes.neural.model import ModelInterface
 
 #: Latent frames encoded per call (bounds memory for long files).
 FRAMES_PER_CALL = 256
 
 
-@dataclass(frozen=True)
-class EncoderInfo:
-    sample_rate: int
-    in_channels: int
-    ratio: int
-    #: channels ``encode`` returns
-    encoded_size: int
-    #: channels ``decode`` takes (what the explorer outputs)
-    latent_size: int
-
-
 class Encoder:
-    """A loaded TorchScript model used for its ``encode`` method (one thread at a time)."""
+    """A loaded TorchScript model used for its ``encode`` method (one thread at a time:
+    a scripted module is not thread-safe, so the explorer keeps its own instance)."""
 
-    def __init__(self, module: Any, path: Path) -> None:
+    def __init__(self, module: Any, info: ModelInterface) -> None:
         self.module = module
-        self.path = path
-        self.info = _probe(module, path)
+        self.info = info
 
     def encode_file(self, audio: Path) -> np.ndarray:
-        """The latent trajectory (frames, encoded_size) of an audio file, float64."""
+        """The latent trajectory (frames, latent channels encoded) of an audio file,
+        float64."""
         import torch
 
-        if not hasattr(self.module, "encode"):
-            raise ValueError(f"{self.path}: the model has no encode method, so it cannot "
-                             "turn sound into latent points")
-        x = read_audio(audio, self.info.sample_rate, self.info.in_channels)
-        ratio = self.info.ratio
+        in_channels, ratio, encoded_size = self._encode_params()
+        x = read_audio(audio, self.info.sr, in_channels)
         frames = -(-x.shape[1] // ratio)
         if frames == 0:
             raise ValueError(f"{audio}: no audio to encode")
@@ -63,51 +49,35 @@ class Encoder:
                 chunk = torch.from_numpy(np.ascontiguousarray(x[None, :, start:start + step]))
                 out.append(self.module.encode(chunk)[0].numpy())
         z = np.concatenate(out, axis=1).T.astype(np.float64)
-        if z.shape[1] != self.info.encoded_size:
-            raise ValueError(f"{self.path}: encode returned {z.shape[1]} channels, "
-                             f"encode_params says {self.info.encoded_size}")
+        if z.shape[1] != encoded_size:
+            raise ValueError(f"{self.info.path}: encode returned {z.shape[1]} channels, "
+                             f"encode_params says {encoded_size}")
         return z
 
+    def _encode_params(self) -> tuple[int, int, int]:
+        """``in_channels, ratio, latent channels`` from the ``encode_params`` buffer."""
+        from nodes.neural.model import ModelError
 
-def model_path(value: str, resolve: Any) -> Path:
-    """The file a ``model`` param names: ``default`` is the project's shipped model."""
-    if value == "default":
-        try:
-            from nodes.models import DEFAULT_MODEL_PATH
-        except ImportError:
-            raise FileNotFoundError("model 'default': the default model is not installed "
-                                    "(nodes/models); give a TorchScript file instead") from None
-        return Path(DEFAULT_MODEL_PATH)
-    return resolve(value)
+        path = self.info.path
+        if not hasattr(self.module, "encode"):
+            raise ModelError(f"{path}: the model has no encode method, so it cannot turn "
+                             "sound into latent points")
+        value = getattr(self.module, "encode_params", None)
+        params = [int(v) for v in value.tolist()] if hasattr(value, "tolist") else []
+        if len(params) != 4 or min(params) <= 0:
+            raise ModelError(f"{path}: no usable encode_params buffer (found {value!r}); an "
+                             "nn~ export registers encode_params = [in_channels, 1, latent, "
+                             "ratio]")
+        return params[0], params[3], params[2]
 
 
 def load_encoder(path: Path) -> Encoder:
-    """Load a TorchScript model on the CPU (TorchScript's own loader: no Python pickle)."""
-    import torch
+    """Load a model file on the CPU with the shared loader (TorchScript's own loader, no
+    Python pickle). Raises ModelError naming the file and the fix."""
+    from nodes.neural.model import interface_of, read_model_file, script_module
 
-    if not path.is_file():
-        raise FileNotFoundError(f"model file {path} not found")
-    return Encoder(torch.jit.load(str(path), map_location="cpu"), path)
-
-
-def _probe(module: Any, path: Path) -> EncoderInfo:
-    def buffer(name: str) -> list[int] | None:
-        value = getattr(module, name, None)
-        return None if value is None else [int(v) for v in value.tolist()]
-
-    encode = buffer("encode_params")
-    decode = buffer("decode_params")
-    rate = getattr(module, "sr", None)
-    if rate is None:
-        rate = getattr(module, "sampling_rate", None)
-    if hasattr(rate, "item"):
-        rate = rate.item()
-    if encode is None or len(encode) != 4 or rate is None:
-        raise ValueError(f"{path}: expected an nn~-compatible model with an encode_params "
-                         "buffer [in_channels, 1, latent, ratio] and an sr attribute")
-    latent = decode[0] if decode else getattr(module, "latent_size", encode[2])
-    return EncoderInfo(sample_rate=int(rate), in_channels=encode[0], ratio=encode[3],
-                       encoded_size=encode[2], latent_size=int(latent))
+    module = script_module(read_model_file(path), path)
+    return Encoder(module, interface_of(module, path))
 
 
 def read_audio(path: Path, sample_rate: int, channels: int) -> np.ndarray:

@@ -123,21 +123,22 @@ class PacedSource:
 class RenderedFaceSource(PacedSource):
     """The animated photo (see :mod:`nodes.vision.testface`); never ends.
 
-    Frame ``n`` shows ``choreography(n / fps)``. While the graph processes frame
+    Frame ``n`` shows ``choreography(n / fps)``, or ``still`` in every frame when given. While the graph processes frame
     ``n``, a worker thread already renders ``n + 1`` (as a webcam captures while the
     graph works), so the control thread only waits when rendering is the slower
     part. Rendering is a pure function of ``n``: the frames are the same either way.
     """
 
     def __init__(self, ctx: Context, emit: Emit, counter: FrameCounter, fps: float,
-                 width: int, height: int) -> None:
+                 width: int, height: int, still: Pose | None = None) -> None:
         super().__init__(ctx, emit, counter, fps or TEST_FACE_FPS)
         self.renderer = FaceRenderer(width, height)
+        self.still = still
         self._worker = ThreadPoolExecutor(1, thread_name_prefix=f"test-face-{ctx.id}")
         self._ahead: tuple[int, Future[np.ndarray]] | None = None
 
     def pose(self, n: int) -> Pose:
-        return choreography(n / self.fps)
+        return self.still if self.still is not None else choreography(n / self.fps)
 
     def render(self, n: int) -> np.ndarray:
         return self.renderer.render(self.pose(n))

@@ -27,7 +27,7 @@ Cost: about 2 ms per 640×480 frame on one core (measured by ``bench/vision.py``
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -83,6 +83,25 @@ def choreography(t: float) -> Pose:
         x=0.07 * wave(17.3, 1.5),
         y=0.04 * wave(19.1, 2.5),
     )
+
+
+def parse_pose(text: str) -> Pose | None:
+    """A pose written ``"yaw=25, mouth=0.8"`` (:class:`Pose` field names, unnamed
+    fields at their neutral values); None for empty text. ValueError says what is wrong."""
+    if not text.strip():
+        return None
+    names = [f.name for f in fields(Pose)]
+    values: dict[str, float] = {}
+    for item in text.split(","):
+        name, sep, number = (part.strip() for part in item.partition("="))
+        if not sep or name not in names:
+            raise ValueError(f"{item.strip()!r}: write name=number, comma-separated, with "
+                             f"names from {', '.join(names)}")
+        try:
+            values[name] = float(number)
+        except ValueError:
+            raise ValueError(f"{item.strip()!r}: {number!r} is not a number") from None
+    return Pose(**values)
 
 
 def _smoothstep(x: np.ndarray) -> np.ndarray:
