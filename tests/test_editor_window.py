@@ -38,8 +38,8 @@ def test_loaded_patch_is_drawn_and_keeps_ticking_while_rendering(xvfb_display, t
     assert result["nodes"] == ["clock", "point", "show", "widen"]
     assert result["node_items"] == 4
     assert result["links"] == result["patch_links"] and result["link_items"] == 3
-    assert result["positions"] == {"clock": [20, 20], "point": [20, 120], "widen": [220, 120],
-                                   "show": [420, 120]}
+    assert result["positions"] == {"clock": [20, 20], "point": [20, 220], "widen": [240, 220],
+                                   "show": [460, 220]}
     ticks_before, ticks_after = result["ticks"]
     printed_before, printed_after = result["printed"]
     assert result["frames"] > 10
