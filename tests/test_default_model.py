@@ -15,6 +15,9 @@ import torch
 
 from nodes.models import DEFAULT_MODEL_PATH, corpus, dsp
 
+# The RAVE / nn~ interface is TorchScript by definition; torch 2.13 flags torch.jit as deprecated.
+pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.*` is deprecated:DeprecationWarning")
+
 ROOT = Path(__file__).resolve().parents[1]
 HOP = 2048
 LATENT = 8
