@@ -27,7 +27,6 @@ Rendering uses torch on the calling thread's intra-op pool; nothing here is thre
 that (clips are independent, so callers may parallelise by index).
 """
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -175,9 +174,8 @@ def _power_match(reference: np.ndarray, shape: np.ndarray, ratio_db: np.ndarray,
     ``tonal``: reference is harmonic amplitudes and shape noise band gains (else the reverse);
     a sinusoid of amplitude a has power a**2 / 2.
     """
-    tone_power = lambda a: (a ** 2).sum(axis=1) / 2.0
-    ref = tone_power(reference) if tonal else _noise_power(reference)
-    own = _noise_power(shape) if tonal else tone_power(shape)
+    ref = (reference ** 2).sum(axis=1) / 2.0 if tonal else _noise_power(reference)
+    own = _noise_power(shape) if tonal else (shape ** 2).sum(axis=1) / 2.0
     return np.sqrt(ref * 10.0 ** (ratio_db / 10.0) / np.maximum(own, 1e-20))
 
 
@@ -355,8 +353,10 @@ def render(f0: np.ndarray, harm: np.ndarray, noise: np.ndarray, phase: float,
     f0_a, f0_b = f0[:-1], f0[1:]
     advance = (CTRL_HOP * f0_a + (f0_b - f0_a) * (CTRL_HOP - 1) / 2.0) / dsp.SR
     phase0 = np.mod(phase + np.concatenate([[0.0], np.cumsum(advance)[:-1]]), 1.0)
+    def t(a: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))[None]
+
     with torch.no_grad():
-        t = lambda a: torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))[None]
         tonal, _ = dsp.harmonic_frames(t(f0_a), t(f0_b), t(harm[:-1]), t(harm[1:]), t(phase0),
                                        CTRL_HOP)
         tonal = tonal.reshape(-1)
