@@ -13,7 +13,10 @@ import numpy as np
 import pytest
 import torch
 
-from nodes.models import DEFAULT_MODEL_PATH, corpus, dsp
+from nodes.models import DEFAULT_MODEL_PATH, card, corpus, dsp
+
+# The RAVE / nn~ interface is TorchScript by definition; torch 2.13 flags torch.jit as deprecated.
+pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.*` is deprecated:DeprecationWarning")
 
 ROOT = Path(__file__).resolve().parents[1]
 HOP = 2048
@@ -98,7 +101,8 @@ def test_tiny_training_run_end_to_end_and_reproducible(tmp_path):
 def test_shipped_file_exists_and_is_small():
     assert DEFAULT_MODEL_PATH.name == "default.ts"
     assert DEFAULT_MODEL_PATH.stat().st_size <= 10 * 1024 * 1024
-    assert DEFAULT_MODEL_PATH.with_suffix(".md").exists()
+    record = card.read_record(DEFAULT_MODEL_PATH.with_suffix(".md"))
+    assert record["options"]["steps"] > 1000 and record["history"][-1]["step"] == record["options"]["steps"]
 
 
 def test_shipped_interface():

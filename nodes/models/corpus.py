@@ -9,8 +9,9 @@ Four kinds of clip, each 48-96 frames (2.2-4.5 s) at 44.1 kHz mono:
 
 * ``tone``   – harmonic tones, 50-1500 Hz, note sequences with glides, vibrato, ADSR envelopes,
   tremolo, moving brightness (low-pass cut-off and spectral slope), odd/even balance, a per-clip
-  spectral fingerprint and a little breath noise;
-* ``noise``  – filtered-noise textures: a band-pass whose centre and width wander, tilts, swells;
+  spectral fingerprint and breath noise from barely audible to dominant;
+* ``noise``  – filtered-noise textures: a band-pass whose centre and width wander, tilts, swells,
+  often with a whistle or hum inside;
 * ``pluck``  – plucked strings (fast attack, upper harmonics decaying faster, pluck-position
   comb, noise burst) and unpitched hits (decaying noise, sometimes a falling-pitch body);
 * ``vowel``  – a glottal-like source shaped by three or four formants gliding between vowels,
@@ -26,7 +27,6 @@ Rendering uses torch on the calling thread's intra-op pool; nothing here is thre
 that (clips are independent, so callers may parallelise by index).
 """
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -159,6 +159,26 @@ def _formants(freqs: np.ndarray, formant_hz: np.ndarray, bandwidth_hz: np.ndarra
     return gain
 
 
+_BIN_GAINS = dsp.band_matrix(dsp.GRAIN // 2 + 1).numpy().astype(np.float64)
+
+
+def _noise_power(gains: np.ndarray) -> np.ndarray:
+    """Mean power of the noise that band gains ``(n, N_BANDS)`` produce (unit-variance white)."""
+    return ((gains @ _BIN_GAINS) ** 2).mean(axis=1)
+
+
+def _power_match(reference: np.ndarray, shape: np.ndarray, ratio_db: np.ndarray,
+                 tonal: bool = True) -> np.ndarray:
+    """Per-step gain for ``shape`` so that its power is ``ratio_db`` relative to ``reference``.
+
+    ``tonal``: reference is harmonic amplitudes and shape noise band gains (else the reverse);
+    a sinusoid of amplitude a has power a**2 / 2.
+    """
+    ref = (reference ** 2).sum(axis=1) / 2.0 if tonal else _noise_power(reference)
+    own = _noise_power(shape) if tonal else (shape ** 2).sum(axis=1) / 2.0
+    return np.sqrt(ref * 10.0 ** (ratio_db / 10.0) / np.maximum(own, 1e-20))
+
+
 def _normalise(shape: np.ndarray) -> np.ndarray:
     """Scale each row to unit energy (sum of squares 1) so that amplitude sets loudness."""
     return shape / np.sqrt(np.maximum((shape ** 2).sum(axis=1, keepdims=True), 1e-20))
@@ -211,9 +231,14 @@ def _tone(rng: np.random.Generator, n: int):
     shape[:, 1::2] *= rng.uniform(0.1, 1.0) if rng.random() < 0.3 else 1.0
     shape *= 10.0 ** (rng.normal(0.0, 4.0, dsp.N_HARMONICS) / 20.0)
     harm = _normalise(shape) * amp[:, None]
-    breath = rng.uniform(0.0, 0.08) if rng.random() < 0.6 else 0.0
-    noise = breath * amp[:, None] * _band_shape(np.full(n, rng.uniform(2000, 8000)),
-                                                 np.full(n, rng.uniform(1.0, 3.0)))
+    breath = _band_shape(np.full(n, rng.uniform(1000, 8000)), np.full(n, rng.uniform(1.0, 3.0)))
+    if rng.random() < 0.8:
+        # Breath from barely audible to dominant, moving: tones shade continuously into noise.
+        base = rng.uniform(-35.0, -3.0)
+        ratio_db = base + _curve(rng, n, -8.0, 8.0, int(rng.integers(2, 5)))
+    else:
+        ratio_db = np.full(n, -80.0)
+    noise = breath * _power_match(harm, breath, ratio_db)[:, None]
     return f0, harm, noise
 
 
@@ -228,7 +253,15 @@ def _noise(rng: np.random.Generator, n: int):
     fade = _seconds(rng.uniform(0.02, 0.5))
     ramp = np.clip(np.minimum(np.arange(n), n - 1 - np.arange(n)) / fade, 0, 1)
     noise = shape * (level * ramp)[:, None]
-    return np.full(n, 200.0), np.zeros((n, dsp.N_HARMONICS)), noise
+    f0 = np.full(n, 200.0)
+    harm = np.zeros((n, dsp.N_HARMONICS))
+    if rng.random() < 0.6:
+        # A whistle or hum inside the noise, from 20 dB below it to as loud.
+        f0 = np.clip(centre * rng.uniform(0.25, 1.0), 60.0, 1500.0) * _vibrato(rng, n)
+        tone = _normalise(_lowpass_shape(f0, f0 * rng.uniform(1.5, 4.0), np.full(n, 2.0)))
+        ratio_db = rng.uniform(-20.0, 0.0) + _curve(rng, n, -6.0, 6.0, 3)
+        harm = tone * _power_match(noise, tone, ratio_db, tonal=False)[:, None]
+    return f0, harm, noise
 
 
 def _pluck(rng: np.random.Generator, n: int):
@@ -320,8 +353,10 @@ def render(f0: np.ndarray, harm: np.ndarray, noise: np.ndarray, phase: float,
     f0_a, f0_b = f0[:-1], f0[1:]
     advance = (CTRL_HOP * f0_a + (f0_b - f0_a) * (CTRL_HOP - 1) / 2.0) / dsp.SR
     phase0 = np.mod(phase + np.concatenate([[0.0], np.cumsum(advance)[:-1]]), 1.0)
+    def t(a: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))[None]
+
     with torch.no_grad():
-        t = lambda a: torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))[None]
         tonal, _ = dsp.harmonic_frames(t(f0_a), t(f0_b), t(harm[:-1]), t(harm[1:]), t(phase0),
                                        CTRL_HOP)
         tonal = tonal.reshape(-1)

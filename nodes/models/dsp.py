@@ -40,7 +40,7 @@ def hash_noise(counter: Tensor) -> Tensor:
     """Deterministic white noise from integer counters (counter-based PRNG).
 
     ``counter`` is an int64 tensor of any shape; only its low 32 bits matter, so sequences repeat
-    after 2**32 counters (about 27 h of audio at one counter per sample). Each counter goes
+    after 2**32 counters (the decoder draws 2 per output sample: about 13.5 h). Each counter goes
     through the "lowbias32" integer hash (C. Wellons) and the top 24 bits become a uniform value,
     scaled to zero mean and unit variance. Returns float32 of the same shape. Relies on int64
     multiplication wrapping modulo 2**64, which holds for torch's CPU and CUDA kernels; only the

@@ -88,7 +88,8 @@ def decode_rtf(model: torch.jit.ScriptModule, n_frames: int = 400, repeats: int 
         model.reset()
     median = float(np.median(per_frame))
     frame_seconds = dsp.HOP / dsp.SR
-    return {"threads": threads, "frames_per_call": 1, "ms_per_frame": round(median * 1e3, 4),
+    return {"threads": threads, "frames_per_call": 1, "repeats": repeats,
+            "ms_per_frame": round(median * 1e3, 4),
             "rtf": round(frame_seconds / median, 1), "rtf_best": round(frame_seconds / min(per_frame), 1)}
 
 

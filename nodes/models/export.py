@@ -8,7 +8,7 @@ The exported module (``torch.jit.load`` on CPU, no project code needed) has:
   ``forward_params = [1, 1, 1, 1]``; ``get_methods() -> ["encode", "decode", "forward"]``;
 * ``encode(x (B, 1, T*2048)) -> (B, 8, T)``: the posterior mean, PCA-rotated so that axis 0 has
   the largest variance over the training set (like RAVE's ``latent_pca``); stateless and
-  frame-local (samples past the last whole frame are ignored);
+  frame-local (samples past the last whole frame are ignored; at least one whole frame needed);
 * ``decode(z (B, 8, T)) -> (B, 1, T*2048)``: streaming. Decoder state lives in buffers — the
   last two latent frames (causal context), the previous control anchors, the oscillator phase,
   the noise-grain counter and the overlap-add tail — and every call continues from the last, so

@@ -2,8 +2,9 @@
 
 * :class:`Features` – fixed, frame-local analysis of one latent frame (``HOP`` samples): a
   64-band log spectrum, YIN pitch and aperiodicity, and four sub-block levels, standardised.
-* :class:`Encoder` – an MLP from those features to a diagonal Gaussian posterior over
-  ``LATENT`` dimensions. Each frame is encoded on its own, so the encoder has no state.
+* :class:`Encoder` – an MLP (plus a linear skip path) from those features to a diagonal
+  Gaussian posterior over ``LATENT`` dimensions. Each frame is encoded on its own, so the
+  encoder has no state.
 * :class:`Decoder` – a causal network that reads the last ``CONTEXT`` latent frames and emits
   one set of synthesiser controls (f0, ``N_HARMONICS`` harmonic amplitudes, ``N_BANDS`` noise
   gains) anchored at the frame centre, and the synthesiser (:meth:`Decoder.render`) that turns

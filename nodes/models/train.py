@@ -274,8 +274,11 @@ def main(argv: list[str] | None = None) -> dict:
     model = export(features, encoder, decoder, centre, components, args.out)
     figures = evaluate.measure(model, test_clips, quick=args.tiny)
     command = "python -m nodes.models.train " + " ".join(sys.argv[1:] if argv is None else argv)
-    card.write(args.out.with_suffix(".md"), vars(args), command.strip(), history, figures,
-               train_seconds, variances.tolist(), len(frames.audio))
+    record = {"options": {k: v for k, v in vars(args).items() if k != "out"},
+              "command": command.strip(), "history": history, "train_seconds": train_seconds,
+              "variances": [round(v, 4) for v in variances.tolist()],
+              "n_train_frames": len(frames.audio)}
+    card.write(args.out.with_suffix(".md"), record, figures)
     log(json.dumps(figures))
     log(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB) and its card; "
         f"training {train_seconds / 60:.1f} min, total {(time.perf_counter() - started) / 60:.1f} min")
