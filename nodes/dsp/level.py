@@ -1,12 +1,15 @@
 """Signal level in dBFS: RMS and peak over a sliding window, at a steady rate.
 
-:class:`LevelMeter` keeps the last ``window_ms`` of a signal in a preallocated
-ring and, every ``hop`` frames of the stream (``rate_hz`` times a second of audio),
-measures them:
+:class:`LevelMeter` measures, every ``hop`` frames of the stream (``rate_hz`` times a
+second of audio), the last ``window_ms`` rounded to whole hops:
 
 - **RMS** per channel, then the loudest channel (so a mono signal reads the same
   whether or not it is broadcast to stereo); a full-scale sine reads -3 dBFS.
 - **Peak**: the largest absolute sample in the window, any channel.
+
+Each sample is touched once: the meter keeps the sum of squares and the peak of each
+hop-long segment, and a measurement combines the segments of the window, so its cost
+does not grow with the window (it runs on the audio worker).
 
 Levels are ``20 log10(value)`` in dB relative to full scale (1.0), floored at
 :data:`FLOOR_DB` so silence is a finite number that math nodes downstream accept.
@@ -47,52 +50,51 @@ class LevelMeter:
     (the audio worker); ``level_db``/``peak_db``/``finite`` may be read anywhere."""
 
     def __init__(self, sr: int, window_ms: float = WINDOW_MS, rate_hz: float = RATE_HZ) -> None:
-        #: frames a measurement covers, and frames between measurements
-        self.window = max(1, round(window_ms * sr / 1000.0))
+        #: frames between measurements, and frames a measurement covers (whole hops)
         self.hop = max(1, round(sr / rate_hz))
+        self.segments = max(1, round(window_ms * sr / 1000.0 / self.hop))
+        self.window = self.segments * self.hop
         self.level_db = FLOOR_DB
         self.peak_db = FLOOR_DB
         #: False when the last measured window held NaN or infinite samples
         self.finite = True
-        self._ring = np.zeros((self.window, 1), np.float32)
-        self._at = 0        # next ring row to write
-        self._since = 0     # frames fed since the last measurement
+        self._start(channels=1)
+
+    def _start(self, channels: int) -> None:
+        self._power = np.zeros((self.segments, channels))  # sum of squares per segment
+        self._peaks = np.zeros(self.segments)
+        self._segment = 0                                  # the segment being filled
+        self._since = 0                                    # frames in it so far
 
     def feed(self, block: np.ndarray) -> list[Level]:
         """Add ``block`` (frames, channels); returns the measurements that fell due in
         it, in order. ``level_db`` and ``peak_db`` hold the last finite one."""
-        if block.shape[1] != self._ring.shape[1]:  # channels changed (an edit): start over
-            self._ring = np.zeros((self.window, block.shape[1]), np.float32)
-            self._at = 0
+        if block.shape[1] != self._power.shape[1]:  # channels changed (an edit): start over
+            self._start(block.shape[1])
         due: list[Level] = []
         start, frames = 0, len(block)
         while start < frames:
             n = min(frames - start, self.hop - self._since)
-            self._write(block[start:start + n])
+            part = block[start:start + n]
+            if self._since == 0:
+                self._power[self._segment] = 0.0
+                self._peaks[self._segment] = 0.0
+            self._power[self._segment] += np.einsum("ij,ij->j", part, part, dtype=np.float64)
+            self._peaks[self._segment] = np.maximum(self._peaks[self._segment],
+                                                    np.abs(part).max())
             start += n
             self._since += n
             if self._since == self.hop:
                 self._since = 0
+                self._segment = (self._segment + 1) % self.segments
                 self._measure()
                 due.append(Level(start, self.level_db, self.peak_db, self.finite))
         return due
 
-    def _write(self, part: np.ndarray) -> None:
-        n = len(part)
-        if n >= self.window:
-            self._ring[:] = part[n - self.window:]
-            self._at = 0
-            return
-        first = min(n, self.window - self._at)
-        self._ring[self._at:self._at + first] = part[:first]
-        self._ring[:n - first] = part[first:]
-        self._at = (self._at + n) % self.window
-
     def _measure(self) -> None:
-        ring = self._ring
-        power = np.einsum("ij,ij->j", ring, ring, dtype=np.float64) / self.window
-        peak = float(np.max(np.abs(ring)))
-        self.finite = bool(np.isfinite(peak))
+        peak = float(self._peaks.max())
+        power = self._power.sum(axis=0) / self.window
+        self.finite = bool(np.isfinite(peak)) and bool(np.isfinite(power).all())
         if self.finite:
             self.level_db = to_db(math.sqrt(float(power.max())))
             self.peak_db = to_db(peak)
