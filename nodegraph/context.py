@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .names import NameTable
 from .audio.engine import DEFAULT_BLOCK, DEFAULT_SAFETY_MS
 from .schema import UNKNOWN, PortInfo
-from .scheduler import TimerHandle
+from .scheduler import Timer, TimerHandle
 
 if TYPE_CHECKING:
     from .audio.outputs import Output
@@ -69,6 +69,10 @@ class Context:
     def schedule_at(self, t: float, fn: Callable[[float], None]) -> TimerHandle:
         """Call ``fn(t)`` on the control thread when the clock reaches ``t``."""
         return self._engine.scheduler.schedule_at(t, fn)
+
+    def timer(self) -> Timer:
+        """A :class:`~nodegraph.scheduler.Timer`: one pending call on the engine clock."""
+        return Timer(self._engine.scheduler)
 
     def call_soon(self, fn: Callable[[], Any]) -> None:
         """Run ``fn`` on the control thread between ticks (e.g. to apply a trained

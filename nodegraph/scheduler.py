@@ -127,6 +127,37 @@ class TimerHandle:
         self.cancelled = True
 
 
+class Timer:
+    """A node's one pending call on the engine clock (a metro's next tick, a glide's
+    next step, a rate limit's next slot): ``at(t, fn)`` replaces whatever was pending,
+    ``cancel()`` drops it; ``due`` is its time, None when nothing is pending. Used on
+    the control thread (and in ``open``)."""
+
+    def __init__(self, scheduler: Scheduler) -> None:
+        self._scheduler = scheduler
+        self._handle: TimerHandle | None = None
+        self.due: float | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self._handle is not None
+
+    def at(self, t: float, fn: Callable[[float], None]) -> None:
+        """Call ``fn(t)`` when the clock reaches ``t``, instead of what was pending."""
+        self.cancel()
+
+        def fire(due: float) -> None:
+            self._handle, self.due = None, None
+            fn(due)
+
+        self._handle, self.due = self._scheduler.schedule_at(t, fire), t
+
+    def cancel(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle, self.due = None, None
+
+
 class Scheduler:
     """Runs the control graph. See the module docstring for the semantics."""
 

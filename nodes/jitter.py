@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 
 from nodegraph import VECTOR, Inlet, Inputs, Node, Outlet, Param
-from nodegraph.scheduler import TimerHandle
 
 from .control.drift import Drift
 from .control.values import as_vector
@@ -40,13 +39,12 @@ class Jitter(Node):
         self._drift: Drift | None = None
         self._last: np.ndarray | None = None
         self._last_t = 0.0
-        self._timer: TimerHandle | None = None
+        self._timer = self.ctx.timer()
 
     def on_param(self, name: str, value: Any) -> None:
         if name == "seed":
             self._drift = None
         if name == "interval_ms" and self._last is not None:
-            self._cancel()
             self._schedule(self.ctx.now())
 
     def _offsets(self, t: float, size: int) -> np.ndarray:
@@ -64,27 +62,22 @@ class Jitter(Node):
         now = self.ctx.now()
         out = (x + self._offsets(now, x.size)).astype(np.float32)
         self._last = x
-        self._cancel()
         self._schedule(now)
         return {"out": out}
 
     def _schedule(self, now: float) -> None:
+        """The next resend, ``interval_ms`` from ``now`` (none when it is 0)."""
+        self._timer.cancel()
         if self.interval_ms > 0:
-            self._timer = self.ctx.schedule_at(now + self.interval_ms / 1000.0, self._tick)
+            self._timer.at(now + self.interval_ms / 1000.0, self._tick)
 
     def _tick(self, t: float) -> None:
-        self._timer = None
         if self._last is None:
             return
         out = (self._last + self._offsets(t, self._last.size)).astype(np.float32)
         self.ctx.post("out", out, t)
         self._schedule(t)
 
-    def _cancel(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-
     def close(self) -> None:
-        if getattr(self, "_timer", None) is not None:
-            self._cancel()
+        if hasattr(self, "_timer"):
+            self._timer.cancel()

@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 
 from nodegraph import BANG, NUMBER, VECTOR, Inlet, Inputs, Node, Outlet, Param
-from nodegraph.scheduler import TimerHandle
 
 from .control.values import as_vector
 
@@ -37,8 +36,7 @@ class Line(Node):
         self._value: np.ndarray | None = None
         #: the glide in progress: (start value, start time, end time, target)
         self._glide: tuple[np.ndarray, float, float, np.ndarray] | None = None
-        self._timer: TimerHandle | None = None
-        self._timer_at = 0.0
+        self._timer = self.ctx.timer()
         self._next_time: float | None = None
 
     def process(self, inputs: Inputs) -> dict[str, Any] | None:
@@ -50,7 +48,7 @@ class Line(Node):
         duration_ms = self.time_ms if self._next_time is None else self._next_time
         self._next_time = None
         if duration_ms == 0 or self._value is None or self._value.shape != target.shape:
-            self._cancel()
+            self._timer.cancel()
             self._value, self._glide = target, None
             return {"out": target, "done": True}
         now = self.ctx.now()
@@ -58,17 +56,11 @@ class Line(Node):
         self._glide = (self._value.copy(), now, end, target)
         # A step already due keeps its time, so a stream of targets arriving faster
         # than grain_ms still gets a step every grain_ms.
-        if self._timer is None or self._timer_at > end:
-            self._cancel()
-            self._schedule(min(end, now + self.grain_ms / 1000.0))
+        if self._timer.due is None or self._timer.due > end:
+            self._timer.at(min(end, now + self.grain_ms / 1000.0), self._step)
         return None
 
-    def _schedule(self, t: float) -> None:
-        self._timer_at = t
-        self._timer = self.ctx.schedule_at(t, self._step)
-
     def _step(self, t: float) -> None:
-        self._timer = None
         start, t0, end, target = self._glide
         if t >= end:
             self._value, self._glide = target, None
@@ -77,13 +69,8 @@ class Line(Node):
             return
         self._value = (start + (target - start) * ((t - t0) / (end - t0))).astype(np.float32)
         self.ctx.post("out", self._value, t)
-        self._schedule(min(end, t + self.grain_ms / 1000.0))
-
-    def _cancel(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._timer.at(min(end, t + self.grain_ms / 1000.0), self._step)
 
     def close(self) -> None:
-        if getattr(self, "_timer", None) is not None:
-            self._cancel()
+        if hasattr(self, "_timer"):
+            self._timer.cancel()

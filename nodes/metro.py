@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from nodegraph import BANG, NUMBER, Inlet, Inputs, Node, Outlet, Param
-from nodegraph.scheduler import TimerHandle
 
 
 class Metro(Node):
@@ -21,29 +20,24 @@ class Metro(Node):
     autostart = Param("bool", True, "start ticking when the patch starts")
 
     def open(self) -> None:
-        self._timer: TimerHandle | None = None
+        self._timer = self.ctx.timer()
         if self.autostart:
             self._start()
 
     def _start(self) -> None:
-        if self._timer is None:
-            self._timer = self.ctx.schedule_at(self.ctx.now(), self._tick)
-
-    def _stop(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        if not self._timer.pending:
+            self._timer.at(self.ctx.now(), self._tick)
 
     def _tick(self, t: float) -> None:
         self.ctx.post("bang", True, t)
-        self._timer = self.ctx.schedule_at(t + self.interval_ms / 1000.0, self._tick)
+        self._timer.at(t + self.interval_ms / 1000.0, self._tick)
 
     def process(self, inputs: Inputs) -> None:
         if inputs["toggle"]:
             self._start()
         else:
-            self._stop()
+            self._timer.cancel()
 
     def close(self) -> None:
-        if getattr(self, "_timer", None) is not None:
-            self._stop()
+        if hasattr(self, "_timer"):
+            self._timer.cancel()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from nodegraph import NUMBER, VECTOR, Inlet, Inputs, Node, Outlet, Param
-from nodegraph.scheduler import TimerHandle
 
 from .control.drift import Drift
 
@@ -33,7 +32,7 @@ class Noise(Node):
 
     def open(self) -> None:
         self._drift = Drift(self.seed, self.size, self.amount)
-        self._timer: TimerHandle | None = None
+        self._timer = self.ctx.timer()
         if self.autostart:
             self._start()
 
@@ -42,30 +41,25 @@ class Noise(Node):
             self._drift = Drift(self.seed, self.size, self.amount)
 
     def _start(self) -> None:
-        if self._timer is None:
-            self._timer = self.ctx.schedule_at(self.ctx.now(), self._first)
+        if not self._timer.pending:
+            self._timer.at(self.ctx.now(), self._first)
 
     def _first(self, t: float) -> None:
         self.ctx.post("out", self._drift.x.astype("float32"), t)
-        self._timer = self.ctx.schedule_at(t + self.interval_ms / 1000.0, self._tick)
+        self._timer.at(t + self.interval_ms / 1000.0, self._tick)
 
     def _tick(self, t: float) -> None:
         dt = self.interval_ms / 1000.0
         values = self._drift.advance(dt, self.amount, self.smooth_ms / 1000.0)
         self.ctx.post("out", values.astype("float32"), t)
-        self._timer = self.ctx.schedule_at(t + dt, self._tick)
-
-    def _stop(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._timer.at(t + dt, self._tick)
 
     def process(self, inputs: Inputs) -> None:
         if inputs["toggle"]:
             self._start()
         else:
-            self._stop()
+            self._timer.cancel()
 
     def close(self) -> None:
-        if getattr(self, "_timer", None) is not None:
-            self._stop()
+        if hasattr(self, "_timer"):
+            self._timer.cancel()

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from nodegraph import BANG, VECTOR, Inlet, Inputs, Node, Param
-from nodegraph.scheduler import TimerHandle
 
 from .interop import osc
 
@@ -43,14 +42,14 @@ class OscOut(Node):
         self.coalesced = 0
         self._next_slot = float("-inf")
         self._pending: list[float] | None = None
-        self._timer: TimerHandle | None = None
+        self._timer = self.ctx.timer()
         self._client = osc.open_client(self.host, self.port)
 
     def on_param(self, name: str, value: Any) -> None:
         if name in ("host", "port"):
             self._client.close()
             self._client = osc.open_client(self.host, self.port)
-        elif name == "max_rate" and self._timer is not None:
+        elif name == "max_rate" and self._timer.pending:
             self._timer.cancel()
             self._flush(self.ctx.now())
 
@@ -64,9 +63,8 @@ class OscOut(Node):
         """Send now if the rate allows, else keep ``args`` as the pending message."""
         now = self.ctx.now()
         if now >= self._next_slot:
-            if self._timer is not None:  # the slot opened before the timer fired
+            if self._timer.pending:  # the slot opened before the timer fired
                 self._timer.cancel()
-                self._timer = None
                 self._pending = None
                 self.coalesced += 1
             self._send(args, now)
@@ -74,12 +72,11 @@ class OscOut(Node):
         if self._pending is not None:
             self.coalesced += 1
         self._pending = args
-        if self._timer is None:
-            self._timer = self.ctx.schedule_at(self._next_slot, self._flush)
+        if not self._timer.pending:
+            self._timer.at(self._next_slot, self._flush)
 
     def _flush(self, _due: float) -> None:
         """Timer (control thread): send the pending message."""
-        self._timer = None
         args, self._pending = self._pending, None
         if args is None:
             return
@@ -97,7 +94,7 @@ class OscOut(Node):
         self._next_slot = now + (1.0 / self.max_rate if self.max_rate else 0.0)
 
     def close(self) -> None:
-        if getattr(self, "_timer", None) is not None:
+        if hasattr(self, "_timer"):
             self._timer.cancel()
         if getattr(self, "_client", None) is not None:
             self._client.close()

@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 
 from nodegraph import BANG, VECTOR, Inlet, Inputs, Node, Outlet, Param
-from nodegraph.scheduler import TimerHandle
 from nodes.iml.filters import EMA, Filter, OneEuro, Slew
 
 
@@ -44,7 +43,7 @@ class Smooth(Node):
 
     def open(self) -> None:
         self._filter = self._make_filter()
-        self._timer: TimerHandle | None = None
+        self._timer = self.ctx.timer()
 
     def _make_filter(self) -> Filter:
         if self.method == "one-euro":
@@ -68,30 +67,23 @@ class Smooth(Node):
     def process(self, inputs: Inputs) -> dict[str, Any] | None:
         if "reset" in inputs.changed:
             self._filter.reset()
-            self._stop_gliding()
+            self._timer.cancel()
         if "in" not in inputs.changed:
             return None
         y = self._filter.step(inputs["in"], inputs.times["in"])
-        self._stop_gliding()
+        self._timer.cancel()
         self._glide_later()
         return {"out": y.astype(np.float32)}
 
     def _glide_later(self) -> None:
         if self.step_ms > 0 and not self._filter.settled:
-            self._timer = self.ctx.schedule_at(self.ctx.now() + self.step_ms / 1000.0,
-                                               self._glide)
+            self._timer.at(self.ctx.now() + self.step_ms / 1000.0, self._glide)
 
     def _glide(self, due: float) -> None:
-        self._timer = None
         y = self._filter.coast(self.step_ms / 1000.0)
         self.ctx.post("out", y.astype(np.float32), due)
         self._glide_later()
 
-    def _stop_gliding(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-
     def close(self) -> None:
-        if getattr(self, "_timer", None) is not None:
-            self._stop_gliding()
+        if hasattr(self, "_timer"):
+            self._timer.cancel()

@@ -3,7 +3,7 @@
 Two pacing models (the node picks one from its ``source`` param):
 
 - :class:`PacedSource` (test face, video file): frame ``n`` belongs to clock time
-  ``t0 + n / fps`` and is produced by an engine timer (``ctx.schedule_at``) on the
+  ``t0 + n / fps`` and is produced by an engine timer (``ctx.timer``) on the
   control thread. On a virtual clock (offline render) that is deterministic and
   as fast as the graph allows; on the real clock a late timer skips the frames
   whose time has passed (counted in ``skipped``) instead of queueing them.
@@ -30,7 +30,6 @@ from .testface import FaceRenderer, Pose, choreography
 
 if TYPE_CHECKING:
     from nodegraph.context import Context
-    from nodegraph.scheduler import TimerHandle
 
 Emit = Callable[[np.ndarray, float], None]
 
@@ -78,18 +77,16 @@ class PacedSource:
         self.ended = False
         self._t0: float | None = None
         self._n = 0
-        self._timer: TimerHandle | None = None
+        self._timer = ctx.timer()
 
     def start(self) -> None:
         """Frame 0 leaves when the engine first runs timers (its time is t0)."""
         self._t0 = None
         self._n = 0
-        self._timer = self.ctx.schedule_at(self.ctx.now(), self._tick)
+        self._timer.at(self.ctx.now(), self._tick)
 
     def stop(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._timer.cancel()
 
     def _tick(self, _due: float) -> None:
         if self._t0 is None:  # not at open: nodes opened after this one take time
@@ -106,12 +103,11 @@ class PacedSource:
         self.counter.work_s += perf_counter() - start
         if frame is None:
             self.ended = True
-            self._timer = None
             return
         t = self._t0 + n / self.fps
         self.emit(frame, t)
         self._n = n + 1
-        self._timer = self.ctx.schedule_at(self._t0 + self._n / self.fps, self._tick)
+        self._timer.at(self._t0 + self._n / self.fps, self._tick)
 
     def frame(self, n: int) -> np.ndarray | None:
         raise NotImplementedError
