@@ -252,7 +252,23 @@ def cmd_model_info(args: argparse.Namespace) -> int:
     print(info.path)
     for name, value in rows:
         print(f"  {name:<12} {value}")
+    card = Path(info.path).with_suffix(".md")
+    if card.is_file():
+        print(f"model card: {card}")
+        print(_card_figures(card.read_text(encoding="utf-8")))
     return 0
+
+
+def _card_figures(card: str) -> str:
+    """The summary of a model card's "## Figures" section: its text up to the first
+    table, markdown emphasis removed."""
+    section = card.partition("\n## Figures\n")[2]
+    lines = []
+    for line in section.splitlines():
+        if line.startswith(("|", "## ", "```")):
+            break
+        lines.append(line.replace("**", ""))
+    return "\n".join(lines).strip()
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
