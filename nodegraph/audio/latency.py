@@ -10,9 +10,11 @@ the scheduler's RealClock):
   reach the DAC from time ``d``" (PortAudio's ``outputBufferDacTime``).
 
 Frame ``p`` then reaches the DAC at ``d + (p - r) / sr`` and its latency is that minus
-``t``. The model's own delay (impulse in → first output change) comes on top and is
-reported apart (``model_delay_samples``). Matching runs on the audio worker after
-each block, never on the callback.
+``t``. Events stamped before the output's first block reached the DAC are not
+counted: their wait is the stream starting (a patch's first values are sent while
+models load), not latency. The model's own delay (impulse in → first output change)
+comes on top and is reported apart (``model_delay_samples``). Matching runs on the
+audio worker after each block, never on the callback.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ class LatencyMeter:
         self.count = 0
         self._output: Output | None = None
         self._seen = 0
+        #: when the output's first block reached the DAC (engine clock), once known
+        self._first_dac: float | None = None
 
     def mark(self, position: int, t: float) -> None:
         """Chain frame ``position`` is the first to reflect the event stamped ``t``."""
@@ -54,14 +58,18 @@ class LatencyMeter:
                 self._seen = drained
                 self._marks.clear()
             self._output = output
+            self._first_dac = None
         first = max(self._seen, drained - TIMING_ROWS + 1)
         marks, timing, sr, origin = self._marks, output.timing, output.sr, output.origin
         for k in range(first, drained):
             start, n, dac = timing[k % TIMING_ROWS]
             start += origin
+            if self._first_dac is None:
+                self._first_dac = dac
             while marks and marks[0][0] < start + n:
                 position, t = marks.popleft()
-                if position >= start:  # else its block left the table unseen: skip it
+                # a block that left the table unseen, or an event from before the stream
+                if position >= start and t >= self._first_dac:
                     self._values[self.count % KEEP] = dac + (position - start) / sr - t
                     self.count += 1
         self._seen = drained
