@@ -52,20 +52,21 @@ def test_latency_is_dac_time_of_the_marked_frame_minus_its_source_time():
     output = Output(1000, 10, 1, 0.0)  # 1 kHz: one frame per millisecond
     output.write(np.zeros((40, 1), np.float32))
     meter = LatencyMeter()
-    meter.mark(3, t=0.5)     # frame 3, event at 0.5 s
-    meter.mark(25, t=0.52)   # frame 25 (third block), event at 0.52 s
+    meter.mark(3, t=0.5)      # frame 3, event at 0.5 s: before the stream reached the DAC
+    meter.mark(15, t=0.612)   # frame 15 (second block), event at 0.612 s
+    meter.mark(25, t=0.615)   # frame 25 (third block), event at 0.615 s
     block = np.empty((10, 1), np.float32)
     output._drain(block, now=0.6, dac=0.61)   # frames 0-9 reach the DAC from 0.61 s
     meter.update(output)
-    assert meter.count == 1
-    output._drain(block, now=0.61, dac=0.62)
+    assert meter.count == 0  # the stream starting is not latency
+    output._drain(block, now=0.61, dac=0.62)  # frames 10-19 from 0.62 s
     output._drain(block, now=0.62, dac=0.63)  # frames 20-29 from 0.63 s
     meter.update(output)
     summary = meter.summary()
-    # frame 3 plays at 0.61 + 3 ms, 113 ms after its event; frame 25 at 0.63 + 5 ms: 115 ms
+    # frame 15 plays at 0.62 + 5 ms, 13 ms after its event; frame 25 at 0.63 + 5 ms: 20 ms
     assert summary["count"] == 2
-    assert summary["max"] == pytest.approx(115.0)
-    assert summary["p50"] == pytest.approx(114.0)
+    assert summary["max"] == pytest.approx(20.0)
+    assert summary["p50"] == pytest.approx(16.5)
 
 
 def test_latency_marks_of_blocks_that_left_the_table_are_skipped():
