@@ -156,18 +156,23 @@ def test_long_flat_expressions_run_as_a_loop():
     assert ev(text, a=[1, 2]) == [450, 900]
 
 
+def compile_and_run_or_expr_error(text):
+    """Compile ``text`` over inputs a (2 values) and b (1 value) and run it: either step
+    may refuse with ExprError (then None); a result is a 1-D float64 vector. Anything
+    else raised fails the calling test."""
+    try:
+        program = compile_expression(text, ["a", "b"])
+        result = program.run({"a": np.array([1.0, 2.0]), "b": np.array([0.5])})
+    except ExprError:
+        return None
+    assert result.ndim == 1 and result.dtype == np.float64
+    return program, result
+
+
 @settings(max_examples=500, deadline=None)
 @given(st.text(alphabet="ab01.e+-*/%^()[],:<=>! __sinlogmax\"'", max_size=60))
 def test_arbitrary_text_either_compiles_and_runs_or_raises_expr_error(text):
-    try:
-        program = compile_expression(text, ["a", "b"])
-    except ExprError:
-        return
-    try:
-        result = program.run({"a": np.array([1.0, 2.0]), "b": np.array([0.5])})
-    except ExprError:
-        return
-    assert result.ndim == 1 and result.dtype == np.float64
+    compile_and_run_or_expr_error(text)
 
 
 PIECES = ["a", "b", "1", "0", "2.5", "-1", "pi", "sin(", "max(", "sum(", "min(", "clip(",
@@ -178,14 +183,9 @@ PIECES = ["a", "b", "1", "0", "2.5", "-1", "pi", "sin(", "max(", "sum(", "min(",
 @settings(max_examples=1000, deadline=None)
 @given(st.lists(st.sampled_from(PIECES), max_size=25).map("".join))
 def test_token_soup_either_compiles_and_runs_or_raises_expr_error(text):
-    try:
-        program = compile_expression(text, ["a", "b"])
-    except ExprError:
+    ran = compile_and_run_or_expr_error(text)
+    if ran is None:
         return
-    try:
-        result = program.run({"a": np.array([1.0, 2.0]), "b": np.array([0.5])})
-    except ExprError:
-        return
-    assert result.ndim == 1 and result.dtype == np.float64
+    program, result = ran
     size = program.size({"a": 2, "b": 1})
     assert size is None or size == result.size
