@@ -30,20 +30,19 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .audio.chain import build_chain
 from .audio.engine import AudioEngine
 from .clock import Clock, RealClock, VirtualClock
 from .context import Context
 from .edits import Command
-from .errors import EditError, PatchError, Problem
+from .errors import COMMAND_LINE, EditError, PatchError, Problem, shown
 from .graph import Graph, check_patch
 from .names import NameTable
 from .node import Node
 from .patch import Link, Patch, dump_patch, load_patch, save_patch
 from .registry import Registry, default_registry
 from .scheduler import RuntimeNode, Scheduler
+from .yamlsrc import YamlProblem, parse
 
 log = logging.getLogger("nodegraph.engine")
 
@@ -396,28 +395,43 @@ def apply_overrides(patch: Patch, overrides: Iterable[str]) -> None:
     for item in overrides:
         target, sep, text = item.partition("=")
         node_id, dot, param = target.partition(".")
+
+        def fail(message: str) -> None:
+            problems.append(Problem(f"--set {shown(item)}: {message}", COMMAND_LINE))
+
+        try:
+            value = _override_value(text)
+        except YamlProblem as exc:
+            fail(f"the value: {exc.message}")
+            continue
         if sep and not dot and target in patch.params:
-            patch.params[target] = _override_value(text)
+            patch.params[target] = value
             continue
         if not sep or not dot or not param:
             declared = f" or name=value ({', '.join(patch.params)})" if patch.params else ""
-            problems.append(Problem(f"--set {item!r}: write node.param=value{declared}"))
+            fail(f"write node.param=value{declared}")
             continue
         spec = patch.nodes.get(node_id)
         if spec is None:
-            problems.append(Problem(f"--set {item!r}: no node {node_id!r}; nodes: "
-                                    f"{', '.join(patch.nodes)}"))
+            fail(f"no node {shown(node_id)}; nodes: {', '.join(patch.nodes)}")
             continue
-        spec.params[param] = _override_value(text)
+        spec.params[param] = value
     if problems:
         raise PatchError(problems)
 
 
 def _override_value(text: str) -> Any:
+    """A ``--set`` value read as YAML (plain values only, as in a patch); text that is
+    not YAML at all is taken as a string. Raises YamlProblem for a value YAML reads
+    but a patch may not hold (tags, nesting too deep)."""
+    if not text.strip():
+        return ""
     try:
-        return yaml.safe_load(text) if text.strip() else ""
-    except yaml.YAMLError:
-        return text
+        return parse(text)[0]
+    except YamlProblem as exc:
+        if exc.syntax:
+            return text
+        raise
 
 
 def _close_quietly(node: Node) -> None:

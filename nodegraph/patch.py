@@ -22,6 +22,7 @@ import yaml
 
 from .errors import PatchError, Problem
 from .schema import NAME, valid_name
+from .readable import regular_file
 from .storage import atomic_write_text
 from .yamlsrc import YamlProblem, parse
 
@@ -35,6 +36,8 @@ NODE_KINDS = ("type", "include", "subpatch")
 NODE_KEYS = NODE_KINDS + ("params",)
 #: Lines longer than this put a node's params on lines of their own.
 LINE_WIDTH = 100
+#: Larger files are refused unread (the biggest shipped patch is a few KiB).
+MAX_PATCH_BYTES = 4 * 2**20
 
 _LINK_RE = re.compile(rf"^\s*({NAME})\.({NAME})\s*->\s*({NAME})\.({NAME})\s*$")
 
@@ -132,11 +135,17 @@ def load_patch(path: str | Path) -> Patch:
     """Read a patch file's structure; raises :class:`PatchError` with every problem."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PatchError([Problem("file not found; check the path", str(path))]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PatchError([Problem(f"cannot read the file: {exc}", str(path))]) from None
+        regular_file(path, "patch", MAX_PATCH_BYTES)
+        data = path.read_bytes()
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PatchError([Problem("not UTF-8 text; save the file as UTF-8", str(path),
+                                  data.count(b"\n", 0, exc.start) + 1)]) from None
+    except ValueError as exc:
+        raise PatchError([Problem(str(exc).removeprefix(f"{path}: "), str(path))]) from None
+    except OSError as exc:
+        raise PatchError([Problem(f"cannot read the file: {exc.strerror or exc}",
+                                  str(path))]) from None
     return parse_patch(text, path)
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from .errors import shown
 from .types import PortType
 
 PARAM_TYPES = ("float", "int", "bool", "text", "choice", "path", "vector")
@@ -170,7 +171,13 @@ class Param:
 
     def validate(self, value: Any) -> Any:
         """Return ``value`` coerced to this param's type, or raise :class:`ParamError`."""
-        fail = ParamError(f"expected {self.expected()}, got {value!r}")
+        fail = ParamError(f"expected {self.expected()}, got {shown(value)}")
+        try:
+            return self._coerce(value, fail)
+        except OverflowError:  # an integer too large for a float: no param takes it
+            raise fail from None
+
+    def _coerce(self, value: Any, fail: ParamError) -> Any:
         t = self.type
         if t == "float":
             if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -204,7 +211,7 @@ class Param:
         return value
 
     def _check_range(self, value: float, fail: ParamError) -> None:
-        if not math.isfinite(value):
+        if not math.isfinite(float(value)):
             raise fail
         if self.range and not (self.range[0] <= value <= self.range[1]):
             raise fail
@@ -213,3 +220,4 @@ class Param:
         return {"name": self.name, "type": self.type, "default": self.default,
                 "range": list(self.range) if self.range else None,
                 "choices": list(self.choices) if self.choices else None, "doc": self.doc}
+

@@ -20,7 +20,8 @@ The rules:
   ``send`` node).
 - **Files.** ``include`` paths are relative to the including file (or the working
   folder for a patch without one). An include cycle is an error naming the chain,
-  ``a.yaml → b.yaml → a.yaml``; includes nest at most ``MAX_DEPTH`` deep.
+  ``a.yaml → b.yaml → a.yaml``; includes nest at most ``MAX_DEPTH`` deep, and a patch
+  expands to at most ``MAX_NODES`` nodes.
 - **Errors** inside a subpatch name the file and line where the offending thing is
   written, followed by the include chain that reached it.
 """
@@ -31,11 +32,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import PatchError, Problem
-from .patch import Link, NodeSpec, Patch, load_patch
+from .errors import PatchError, Problem, shown
+from .patch import MAX_PATCH_BYTES, Link, NodeSpec, Patch, load_patch
+from .readable import MissingFile, path_problem, regular_file
 
 INLET_TYPE, OUTLET_TYPE = "inlet", "outlet"
 MAX_DEPTH = 16
+#: Most nodes a patch may expand to, its subpatches' included: a file that includes
+#: another several times, which includes the next several times... (an include bomb)
+#: is refused here instead of expanding for minutes.
+MAX_NODES = 20_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -124,12 +130,22 @@ class _Expander:
         self.problems = problems
         #: included files read so far (each is read once per check)
         self.files: dict[Path, Patch | PatchError] = {}
+        #: MAX_NODES was reached (reported once; nothing more is expanded)
+        self.over_budget = False
 
     def expand(self, patch: Patch, prefix: str, values: dict[str, Any],
                chain: tuple[str, ...], stack: Stack) -> None:
         for node_id, spec in patch.nodes.items():
             flat_id = prefix + node_id
             origin = Origin(patch, ("nodes", node_id), chain)
+            if len(self.flat.nodes) + len(self.flat.instances) >= MAX_NODES:
+                if not self.over_budget:
+                    self.over_budget = True
+                    self.problems.append(origin.problem(
+                        f"the patch expands to more than {MAX_NODES} nodes (subpatches "
+                        "included several times, each including more?); include fewer"))
+                self.flat.broken.add(flat_id)
+                continue
             params, refs = self.substitute(spec.params, values, origin)
             if spec.kind == "type":
                 self.flat.nodes[flat_id] = FlatNode(flat_id, spec.type, params, origin, refs)
@@ -169,19 +185,30 @@ class _Expander:
             return None
         if spec.kind == "subpatch":
             return spec.subpatch, "the inline subpatch", stack
+        unusable = path_problem(spec.include)
+        if unusable:
+            self.problems.append(origin.problem(
+                f"node {node_id!r}: include path {unusable}; give a patch file path, "
+                "relative to the including patch's folder", "include"))
+            return None
         path = (patch.path.parent if patch.path else Path.cwd()) / spec.include
-        resolved = path.resolve()
+        try:
+            regular_file(path, "included patch", MAX_PATCH_BYTES)
+            resolved = path.resolve(strict=True)
+        except (ValueError, OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop
+            reason = f"no such file ({path})" if isinstance(exc, MissingFile) else \
+                str(exc).removeprefix(f"{path}: ") if isinstance(exc, ValueError) else \
+                f"cannot read it ({exc})"
+            self.problems.append(origin.problem(
+                f"node {node_id!r}: include {shown(spec.include)}: {reason}; paths are "
+                "relative to the including patch's folder", "include"))
+            return None
         seen = [r for r, _ in stack]
         if resolved in seen:
             cycle = " → ".join([shown for _, shown in stack[seen.index(resolved):]] + [str(path)])
             self.problems.append(origin.problem(
                 f"node {node_id!r}: include cycle {cycle}; a patch cannot include itself",
                 "include"))
-            return None
-        if not path.is_file():
-            self.problems.append(origin.problem(
-                f"node {node_id!r}: include {spec.include!r}: no such file ({path}); paths "
-                "are relative to the including patch's folder", "include"))
             return None
         loaded = self.files.get(resolved)
         if loaded is None:

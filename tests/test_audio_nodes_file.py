@@ -171,7 +171,7 @@ def test_no_path_is_silence_until_a_path_is_given(tmp_path):
 
 
 @pytest.mark.parametrize("make, words", [
-    (lambda d: None, "not found (paths are relative to the patch file)"),
+    (lambda d: None, "audio file not found; check the path (relative paths are relative to the patch file)"),
     (lambda d: (d / "x.wav").write_text("not audio"), "is not an audio file soundfile can read"),
     (lambda d: (d / "x.wav").mkdir(), "is a folder"),
     (lambda d: sf.write(d / "x.wav", np.zeros((0, 1)), SR), "holds no audio"),

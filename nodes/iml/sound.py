@@ -86,6 +86,9 @@ def read_audio(path: Path, sample_rate: int, channels: int) -> np.ndarray:
     import soundfile
     import soxr
 
+    from nodes.dsp.clip import check_audio_file
+
+    check_audio_file(path)
     data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     if data.shape[1] != channels:
         data = np.repeat(data.mean(axis=1, keepdims=True), channels, axis=1)

@@ -50,6 +50,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from nodegraph.readable import regular_file
+
 #: Latent frames decoded before the probe impulse (lets caches fill).
 IMPULSE_FRAME = 4
 #: Frames decoded after it: delays up to this many frames are measured.
@@ -59,6 +61,8 @@ CHANGE_FRACTION = 1e-3
 PROBE_SEED = 0
 #: Calls before timing a decode (the profiling executor specializes on the first two).
 WARMUP_CALLS = 3
+#: Larger model files are refused unread (RAVE exports are tens of MiB).
+MAX_MODEL_BYTES = 2 * 2**30
 #: Buffer names cached_conv keeps streaming state in.
 CACHE_BUFFERS = ("pad", "cache")
 
@@ -131,11 +135,10 @@ def model_file(name: str, base_dir: Path | None = None) -> Path:
 
 def read_model_file(path: Path) -> bytes:
     """The bytes of a model file, or ModelError for a missing/unreadable one."""
-    if not path.exists():
-        raise ModelError(f"{path}: model file not found; check the path (relative paths "
-                         "are relative to the patch file)")
-    if path.is_dir():
-        raise ModelError(f"{path}: is a folder; give the .ts file inside it")
+    try:
+        regular_file(path, "model", MAX_MODEL_BYTES)
+    except ValueError as exc:
+        raise ModelError(str(exc)) from None
     try:
         return path.read_bytes()
     except OSError as exc:
