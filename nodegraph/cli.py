@@ -208,7 +208,7 @@ def _print_summary(report: dict[str, Any]) -> None:
     for node_id, stats in report["nodes"].items():
         per_call = 1000 * stats["time_s"] / stats["calls"] if stats["calls"] else 0.0
         print(f"{node_id:<16} {stats['type']:<16} {stats['calls']:>7} {stats['sent']:>7} "
-              f"{per_call:>8.3f} {stats['errors']:>6}  {stats['status']}")
+              f"{per_call:>8.3f} {stats['errors']:>6}  {_status(stats)}")
     audio = report.get("audio")
     if audio and audio.get("sr"):
         line = (f"audio: {audio['seconds_out']:.2f} s at {audio['sr']} Hz "
@@ -221,6 +221,14 @@ def _print_summary(report: dict[str, Any]) -> None:
         if audio.get("decode_rtf"):
             line += f", decode {audio['decode_rtf']:.1f}x real time"
         print(line)
+
+
+def _status(stats: dict[str, Any]) -> str:
+    """A node's status for the summary; a muted node says why ("muted: NaN from
+    decode")."""
+    if stats["status"] == "muted":
+        return f"muted: {stats['last_error'].partition(': ')[2] or stats['last_error']}"
+    return stats["status"]
 
 
 def cmd_model_info(args: argparse.Namespace) -> int:

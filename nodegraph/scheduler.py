@@ -89,7 +89,9 @@ class RuntimeNode:
         self.time_s = 0.0
         self.errors = 0
         self.last_error = ""
-        #: "idle" (never called), "ok", "error" (last call raised), "failed" (open failed)
+        #: "idle" (never called), "ok", "error" (last call raised), "failed" (open
+        #: failed), "muted" (its render raised: it plays silence until the chain is
+        #: rebuilt; ``last_error`` says why)
         self.status = "idle"
         self.last_call = 0.0
         self.last_out: dict[str, Any] = {}
@@ -100,7 +102,7 @@ class RuntimeNode:
         text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
         self.errors += 1
         self.last_error = text
-        if self.status != "failed":
+        if self.status not in ("failed", "muted"):
             self.status = "error"
         if text not in self._logged:
             self._logged.add(text)
@@ -371,7 +373,8 @@ class Scheduler:
             out = None
             rn.flag(exc, "raised in process")
         else:
-            rn.status = "ok"
+            if rn.status != "muted":
+                rn.status = "ok"
         end = perf_counter()
         rn.time_s += end - start
         rn.calls += 1

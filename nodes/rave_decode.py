@@ -15,6 +15,7 @@ from nodegraph.audio.resample import Resampler
 from nodegraph.audio.ring import AudioRing
 from nodegraph.audio.slot import LatestValue
 from nodegraph.schema import UNKNOWN
+from nodes.neural.guard import DecodeBudget, RateWatch, checked_audio
 
 MAX_FRAMES_PER_CALL = 64
 
@@ -43,9 +44,10 @@ class RaveDecode(Node):
     outlets = (Outlet("audio", AUDIO, "decoded audio at the graph's sample rate"),)
     model = Param("path", "default", "TorchScript model (.ts), relative to the patch file; "
                   "'default' for the model shipped with nodegraph")
-    fill = Param("choice", "zeros", "latent channels the patch does not give (between "
-                 "latent_size and full_latent_size): zeros for a deterministic decoder, "
-                 "noise for RAVE's own behaviour", choices=("zeros", "noise"))
+    fill = Param("choice", "noise", "latent channels the patch does not give (between "
+                 "latent_size and full_latent_size): noise, seeded, as RAVE fills them "
+                 "itself; zeros for a decoder without noise (a RAVE export can then fall "
+                 "silent at the latent origin)", choices=("noise", "zeros"))
     noise_scale = Param("float", 1.0, "standard deviation of the noise fill",
                         range=(0.0, 10.0))
     interpolate = Param("bool", False, "with frames_per_call > 1, glide linearly from the "
@@ -137,6 +139,7 @@ class RaveDecode(Node):
         self._rendered = 0
         self._previous = np.zeros(0, np.float32)
         self._heard: float | None = None
+        self._rate = RateWatch()
         self._queue: AudioRing | None = None
         self._start_stream()
         self._decoder.warm_up(self.frames_per_call)
@@ -157,7 +160,9 @@ class RaveDecode(Node):
         self._next_frame = float(self._rendered + self._queue.fill)
 
     def render(self, inputs: dict[str, np.ndarray], frames: int) -> dict[str, np.ndarray]:
+        budget = DecodeBudget(frames, self.frames_per_call, self._frame_length)
         while self._queue.fill < frames:
+            budget.spend()
             self._decode_next()
         out = self._out[:frames]
         self._queue.read_into(out)
@@ -188,8 +193,14 @@ class RaveDecode(Node):
             latents = target[None, :] if n == 1 else np.tile(target, (n, 1))
         start = perf_counter()
         audio = decoder.decode(latents, self.fill, self.noise_scale)
-        self._decode_s += perf_counter() - start
+        spent = perf_counter() - start
+        audio = checked_audio(audio, n, decoder.info.ratio, decoder.info.channels)
+        self._decode_s += spent
         self._frames_decoded += n
+        self._rate.add(n * decoder.info.frame_seconds, spent)
+        slow = None if self.ctx.offline else self._rate.too_slow()
+        if slow:
+            self.ctx.error(slow)
         if t is not None and t != self._heard:
             self.ctx.signal_event(offset, t)
             self._heard = t

@@ -174,6 +174,91 @@ class WrongLength(nn.Module):
         return z.mean(1, keepdim=True).repeat_interleave(32, -1)
 
 
+#: What :class:`Misbehaving` does once its first ``after`` calls have passed.
+MISBEHAVIOURS = ("nan", "huge", "short", "empty", "raise", "slow")
+
+
+class Misbehaving(nn.Module):
+    """Behaves (a quiet sine, ratio 64 at 16 kHz) for its first ``after`` decode calls,
+    enough for the loader's probe, then misbehaves: ``nan`` and ``huge`` (1e30)
+    samples, ``short`` (half the samples), ``empty`` (none), ``raise``, or ``slow``
+    (every call spins for ``spin`` rounds of a large FFT: far slower than real time)."""
+
+    def __init__(self, mode: str, after: int = 40, spin: int = 200) -> None:
+        super().__init__()
+        self.sr = 16000
+        self.mode = MISBEHAVIOURS.index(mode)
+        self.after = after
+        self.spin = spin
+        self.register_buffer("decode_params", torch.tensor([4, 64, 1, 1]))
+        self.register_buffer("calls", torch.zeros(1, dtype=torch.int64))
+
+    @torch.jit.export
+    def decode(self, z: Tensor) -> Tensor:
+        self.calls += 1
+        n = z.shape[-1] * 64
+        t = torch.arange(n, dtype=torch.float32)
+        out = (0.1 * torch.sin(t * 0.2)).reshape(1, 1, n)
+        if int(self.calls.item()) <= self.after:
+            return out
+        if self.mode == 0:
+            return out * float("nan")
+        if self.mode == 1:
+            return out * 0.0 + 1e30
+        if self.mode == 2:
+            return out[..., :n // 2]
+        if self.mode == 3:
+            return out[..., :0]
+        if self.mode == 4:
+            raise RuntimeError("this model fails on purpose")
+        work = torch.ones(1 << 16)
+        for _ in range(self.spin):
+            work = torch.fft.irfft(torch.fft.rfft(work), n=1 << 16)
+        return out + 0.0 * work[:1].reshape(1, 1, 1)
+
+
+class Interface(nn.Module):
+    """A decoder stating whatever interface it is given: ``decode_params`` as a float
+    tensor (fractions, inf) and ``sr`` as a float (NaN, inf, 1e9)."""
+
+    def __init__(self, decode_params: list[float], sr: float) -> None:
+        super().__init__()
+        self.sr = sr
+        self.register_buffer("decode_params", torch.tensor(decode_params, dtype=torch.float64))
+
+    @torch.jit.export
+    def decode(self, z: Tensor) -> Tensor:
+        return z.mean(1, keepdim=True).repeat_interleave(64, -1)
+
+
+class RaveLike(nn.Module):
+    """RAVE's decode in miniature: latent 4 of a full 8, the missing channels filled
+    with noise by the model itself (as a RAVE export does), then a generator with no
+    bias anywhere, so an all-zero latent decodes to exact silence (as RAVE's nearly
+    does). Channel 0..3 set the amplitude of four sines."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sr = 16000
+        self.latent_size = 4
+        self.full_latent_size = 8
+        self.register_buffer("decode_params", torch.tensor([4, 128, 1, 1]))
+        mix = torch.linspace(-1.0, 1.0, 32).reshape(4, 8)
+        self.register_buffer("mix", mix)
+
+    @torch.jit.export
+    def decode(self, z: Tensor) -> Tensor:
+        if z.shape[1] < 8:
+            noise = torch.randn(z.shape[0], 8 - z.shape[1], z.shape[2])
+            z = torch.cat([z, noise], 1)
+        amps = torch.tanh(torch.einsum("ij,bjt->bit", self.mix, z))  # (b, 4, t), 0 at 0
+        amps = amps.repeat_interleave(128, -1)
+        t = torch.arange(amps.shape[-1], dtype=torch.float32)
+        hz = torch.tensor([220.0, 330.0, 440.0, 550.0]).reshape(1, 4, 1)
+        waves = torch.sin(2 * math.pi * hz * t.reshape(1, 1, -1) / 16000.0)
+        return 0.2 * (amps * waves).sum(1, keepdim=True)
+
+
 def save(module: nn.Module, path: Path) -> Path:
     """Script ``module`` and save it to ``path``."""
     with warnings.catch_warnings():  # nn~ files are TorchScript, deprecated or not

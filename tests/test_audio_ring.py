@@ -38,12 +38,12 @@ def test_ring_hands_over_every_frame_in_order(steps):
 def test_drain_zero_fills_and_counts_an_underrun():
     output = Output(48000, 4, 1, 0.0)
     output.counting = True
-    output.write(np.ones((6, 1), np.float32))
+    output.write(np.full((6, 1), 0.5, np.float32))  # below the limiter's threshold
     block = np.empty((4, 1), np.float32)
     output._drain(block, now=1.0, dac=1.01)
-    assert block[:, 0].tolist() == [1, 1, 1, 1] and output.underruns == 0
+    assert block[:, 0].tolist() == [0.5] * 4 and output.underruns == 0
     output._drain(block, now=1.1, dac=1.11)
-    assert block[:, 0].tolist() == [1, 1, 0, 0] and output.underruns == 1
+    assert block[:, 0].tolist() == [0.5, 0.5, 0, 0] and output.underruns == 1
     assert output.ring_min == 2
     assert output.timing[1].tolist() == [4, 2, 1.11]  # ring position, frames, DAC time
 

@@ -11,7 +11,8 @@ and rendered by one thread (the audio worker, or the control thread offline):
 - a signal inlet receives the **sum** of the signals linked into it (a mono signal
   is broadcast against a wider one), or silence when nothing is linked;
 - a node whose ``prepare`` or ``render`` raises is flagged like a node that raises
-  in ``process``, and renders silence until the chain is rebuilt (any edit);
+  in ``process``, with status ``muted``, and renders silence until the chain is
+  rebuilt (any edit);
 - the per-node render time and count are kept for the run report (across rebuilds:
   the engine hands each new step its node's :class:`RenderStats`).
 """
@@ -109,6 +110,7 @@ class SignalChain:
         step.muted = True
         step.outputs = {}
         self._flag(step.rn, exc, where)
+        step.rn.status = "muted"
 
     def stats(self) -> dict[str, dict[str, float]]:
         """Render count and seconds per node id."""
@@ -141,6 +143,8 @@ def build_chain(order: Sequence[RuntimeNode], links: Iterable[Link], flag: Flag)
                                 for link in feeds.get(node_id, ()) if link.inlet == p.name)
                   for p in rn.node.inlets if p.type.domain == "signal"}
         steps.append(Step(rn, inputs))
+        if rn.status == "muted":  # a new chain renders it again
+            rn.status = "ok"
     return SignalChain(steps, flag)
 
 

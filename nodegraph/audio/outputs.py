@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from .chain import fit_channels
+from .limiter import soft_limit
 from .ring import AudioRing
 
 #: Ring capacity in frames: far more than the worker ever keeps ahead (a few blocks).
@@ -77,7 +78,9 @@ class Output:
     def write(self, block: np.ndarray) -> None:
         """Queue ``block`` (frames, any channels) for the consumer, adapted to the
         output's channels (:func:`~nodegraph.audio.chain.fit_channels`; mono is
-        simply broadcast into the ring); taps get the adapted block too."""
+        simply broadcast into the ring); taps get the adapted block too. Everything
+        passes the soft limiter first (:mod:`~nodegraph.audio.limiter`)."""
+        block = soft_limit(block)
         if self.taps:
             block = fit_channels(block, self.channels)
             for tap in self.taps:
@@ -187,6 +190,7 @@ class OfflineOutput(Output):
     kind = "offline"
 
     def write(self, block: np.ndarray) -> None:
+        block = soft_limit(block)  # the recording is what a device would have played
         if self.taps:
             block = fit_channels(block, self.channels)
             for tap in self.taps:

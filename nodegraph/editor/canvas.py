@@ -269,7 +269,8 @@ class Canvas:
                 view.status = status
                 dpg.bind_item_theme(view.item, themes.get(status, themes["idle"]))
                 dpg.configure_item(view.status_text,
-                                   color=ERROR_TEXT if status in ("error", "failed") else DIM_TEXT)
+                                   color=ERROR_TEXT if status in ("error", "failed", "muted")
+                                   else DIM_TEXT)
             dpg.set_value(view.status_text, line)
             if error:
                 dpg.set_value(view.error_text, error)

@@ -32,6 +32,7 @@ STATUS_COLOURS: dict[str, RGB] = {
     "ok": (40, 110, 70),
     "error": (190, 50, 45),
     "failed": (120, 20, 30),
+    "muted": (150, 90, 20),
     "stopped": (70, 70, 78),
 }
 

@@ -38,6 +38,7 @@ Every failure is a :class:`ModelError` whose message names the file and the fix.
 from __future__ import annotations
 
 import io
+import math
 import re
 import statistics
 import time
@@ -50,6 +51,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from nodegraph.errors import shown as _shown
 from nodegraph.readable import regular_file
 
 #: Latent frames decoded before the probe impulse (lets caches fill).
@@ -61,6 +63,12 @@ CHANGE_FRACTION = 1e-3
 PROBE_SEED = 0
 #: Calls before timing a decode (the profiling executor specializes on the first two).
 WARMUP_CALLS = 3
+#: Bounds on what decode_params and sr may state: beyond them a file is not a
+#: decoder we can play (and would make the probe allocate gigabytes).
+MAX_LATENT = 4096
+MAX_RATIO = 2**16
+MAX_CHANNELS = 64
+MIN_SR, MAX_SR = 1000, 768_000
 #: Larger model files are refused unread (RAVE exports are tens of MiB).
 MAX_MODEL_BYTES = 2 * 2**30
 #: Buffer names cached_conv keeps streaming state in.
@@ -185,13 +193,17 @@ def _explain_load_error(path: Path, data: bytes, exc: Exception) -> str:
 
 
 def _as_int(value: Any) -> int | None:
+    """A whole number from an attribute (int, float or tensor); None for anything
+    else, a fraction, NaN or infinity."""
     if isinstance(value, torch.Tensor):
-        return int(value.reshape(-1)[0].item()) if value.numel() else None
-    if isinstance(value, bool) or value is None:
+        if not value.numel() or value.dtype == torch.bool:
+            return None
+        value = value.reshape(-1)[0].item()
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    if isinstance(value, (int, float)):
-        return int(value)
-    return None
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        return None
+    return int(value)
 
 
 def _attribute(module: torch.jit.ScriptModule, name: str) -> Any:
@@ -211,12 +223,17 @@ def interface_of(module: torch.jit.ScriptModule, path: Path) -> ModelInterface:
     raw = _attribute(module, "decode_params")
     if isinstance(raw, torch.Tensor):
         raw = raw.reshape(-1).tolist()
-    if not isinstance(raw, (list, tuple)) or len(raw) != 4 or \
-            not all(isinstance(v, (int, float)) and v > 0 for v in raw):
-        raise ModelError(f"{path}: no usable decode_params buffer (found {raw!r}); an nn~ "
-                         "export registers decode_params = [latent_size, ratio, channels, 1]")
-    params = tuple(int(v) for v in raw)
+    params = tuple(_as_int(v) for v in raw) if isinstance(raw, (list, tuple)) else ()
+    if len(params) != 4 or not all(v is not None and v > 0 for v in params):
+        raise ModelError(f"{path}: no usable decode_params buffer (found {_shown(raw)}); an "
+                         "nn~ export registers decode_params = [latent_size, ratio, channels, 1] "
+                         "(positive whole numbers)")
     latent_size, in_ratio, channels, out_ratio = params
+    for name, value, most in (("latent size", latent_size, MAX_LATENT),
+                              ("ratio", in_ratio, MAX_RATIO), ("channels", channels, MAX_CHANNELS)):
+        if value > most:
+            raise ModelError(f"{path}: decode_params state a {name} of {value}, more than "
+                             f"rave-decode takes ({most}); is this an nn~ decoder?")
     if in_ratio % out_ratio:
         raise ModelError(f"{path}: decode_params {list(params)} give a fractional ratio "
                          f"({in_ratio}/{out_ratio}); rave-decode needs whole audio samples "
@@ -224,11 +241,17 @@ def interface_of(module: torch.jit.ScriptModule, path: Path) -> ModelInterface:
     sr = _as_int(_attribute(module, "sr")) or _as_int(_attribute(module, "sampling_rate"))
     if not sr or sr <= 0:
         raise ModelError(f"{path}: states no sample rate (no 'sr' or 'sampling_rate' "
-                         "attribute); re-export it with its rate")
+                         "attribute holding a whole number of Hz); re-export it with its rate")
+    if not MIN_SR <= sr <= MAX_SR:
+        raise ModelError(f"{path}: states a sample rate of {sr} Hz; rave-decode plays "
+                         f"models at {MIN_SR} to {MAX_SR} Hz")
     full = _as_int(_attribute(module, "full_latent_size"))
     if full is None:
         v1_size = _as_int(_attribute(module, "latent_size"))
         full = v1_size if v1_size is not None and v1_size > latent_size else latent_size
+    if full > MAX_LATENT:
+        raise ModelError(f"{path}: full_latent_size {full} is more than rave-decode takes "
+                         f"({MAX_LATENT})")
     if full < latent_size:
         raise ModelError(f"{path}: full_latent_size {full} is smaller than its latent size "
                          f"{latent_size} (decode_params[0])")
@@ -372,7 +395,12 @@ def load_model(path: str | Path, threads: int = 1) -> LoadedModel:
     impulse[:interface.latent_size, IMPULSE_FRAME] = 1.0
     torch.manual_seed(PROBE_SEED)
     delay = _delay((reference, _checked_decode(other, interface, impulse)), interface.ratio)
-    cost = _cost_ms(other, width)
+    try:
+        cost = _cost_ms(other, width)
+    except Exception as exc:
+        first = str(exc).strip().splitlines()
+        raise ModelError(f"{path}: decode failed when timed: "
+                         f"{first[-1] if first else type(exc).__name__}") from None
     info = ModelInfo(**asdict(interface), streaming=streaming, delay_samples=delay,
                      takes_full_latent=width == interface.full_latent_size,
                      decode_ms_per_frame=round(cost, 3),
