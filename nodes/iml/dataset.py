@@ -9,12 +9,20 @@ A regress node's folder (``<patch>.data/<node id>/``) holds:
 
 **Crash safety.** Each change is a single ``os.write`` of a whole line to the journal
 (opened with ``O_APPEND``) before the call returns, so a crash of the process loses no
-recorded example. A helper thread fsyncs behind the writes, so an operating-system crash
-or power cut loses at most the examples recorded since its last fsync (normally the last
-one). Opening replays the journal over the snapshot, skipping a torn last line, then
-compacts (new snapshot, empty journal). Replaying is idempotent, so a crash between
-writing the snapshot and emptying the journal is harmless: in that window the two
-DataSets may disagree, and the journal settles it.
+recorded example. A write that fails (a full disk) is cut back off the journal and the
+change is refused with a clear error, so the journal never holds half a line and the
+example is not in memory either: all or nothing. A helper thread fsyncs behind the
+writes, so an operating-system crash or power cut loses at most the examples recorded
+since its last fsync (normally the last one). Opening replays the journal over the
+snapshot, skipping a line it cannot read (a torn last line, or one damaged by other
+means) with a warning naming ``file:line``, then compacts (new snapshot, empty
+journal). Replaying is idempotent, so a crash between writing the snapshot and emptying
+the journal is harmless: in that window the two DataSets may disagree, and the journal
+settles it. Temporary files left by a killed save are removed on opening.
+
+**Read-only folders.** A folder that cannot be written (a read-only medium, no
+permission) is read, and the examples are used from memory, with a warning that new
+ones will not be saved.
 
 Ids are ``r<round>-<n>``. A round is one ``record`` or one ``record_while`` pass: the unit
 ``delete_last`` removes. Ids from elsewhere (a DataSet written in Max) count as one round
@@ -26,6 +34,7 @@ called from any thread (the editor's latent map). A lock guards both, held brief
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -35,7 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nodegraph.storage import atomic_write_json
+from nodegraph.storage import atomic_write_json, remove_stale_temps, writable
 
 from . import flucoma
 
@@ -87,11 +96,28 @@ class ExampleStore:
     # -- changing (control thread) ----------------------------------------------------------
 
     def open(self, folder: Path | None) -> None:
-        """Load what ``folder`` holds (snapshot + journal) and journal changes there."""
+        """Load what ``folder`` holds (snapshot + journal) and journal changes there;
+        a folder that cannot be written is read and then left alone (memory only)."""
         self._folder = folder
-        if folder is not None and self.read(folder):
-            self._write_snapshot(folder)
-            (folder / JOURNAL_FILE).write_bytes(b"")
+        if folder is None:
+            return
+        recovering = self.read(folder)
+        if not writable(folder):
+            self._read_only(folder, "it is read-only")
+            return
+        remove_stale_temps(folder)
+        if recovering:
+            try:
+                self._write_snapshot(folder)
+                (folder / JOURNAL_FILE).write_bytes(b"")
+            except OSError as exc:
+                self._read_only(folder, f"writing it failed ({exc.strerror or exc})")
+
+    def _read_only(self, folder: Path, why: str) -> None:
+        log.warning("%s: %s; its %d examples are used from memory, and new ones will not "
+                    "be saved (save the patch somewhere writable to keep them)",
+                    folder, why, len(self))
+        self._folder = None
 
     def read(self, folder: Path) -> bool:
         """Load what ``folder`` holds (snapshot, then the journal over it) without
@@ -216,29 +242,40 @@ class ExampleStore:
             self._insert(point_id, xi, yi)
 
     def _replay(self, journal: Path) -> None:
+        """Apply the journal's changes; a line that cannot be applied is skipped with a
+        warning naming ``file:line`` (the rest of the examples are kept)."""
         lines = journal.read_bytes().split(b"\n")
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                if number >= len(lines) - 1:
-                    log.warning("%s: skipped a torn last line (a crash while writing it)", journal)
-                    continue
-                raise flucoma.FormatError(f"{journal}:{number}: not a JSON line") from None
             where = f"{journal}:{number}"
-            op = flucoma.field(record, "op", where)
-            if op == "add":
-                x = flucoma.numbers(flucoma.field(record, "x", where), None, where)
-                y = flucoma.numbers(flucoma.field(record, "y", where), None, where)
-                self._insert(str(flucoma.field(record, "id", where)), x, y)
-            elif op == "delete":
-                self._delete([str(i) for i in flucoma.field(record, "ids", where)])
-            elif op == "clear":
-                self._clear()
-            else:
-                raise flucoma.FormatError(f"{where}: unknown op {op!r} (add, delete, clear)")
+            try:
+                self._apply(json.loads(line), where)
+            except (ValueError, TypeError) as exc:  # JSONDecodeError, FormatError included
+                torn = number >= len(lines) - 1 and isinstance(exc, json.JSONDecodeError)
+                log.warning("%s: skipped %s (%s)", where,
+                            "a torn last line (a crash while writing it)" if torn
+                            else "a line that cannot be read", exc)
+
+    def _apply(self, record: object, where: str) -> None:
+        if not isinstance(record, dict):
+            raise flucoma.FormatError(f"{where}: not a JSON object")
+        op = flucoma.field(record, "op", where)
+        if op == "add":
+            x = _checked("x", flucoma.numbers(flucoma.field(record, "x", where), None, where))
+            y = _checked("target", flucoma.numbers(flucoma.field(record, "y", where), None, where))
+            if self._x:
+                self._check_sizes(x, y)
+            self._insert(str(flucoma.field(record, "id", where)), x, y)
+        elif op == "delete":
+            ids = flucoma.field(record, "ids", where)
+            if not isinstance(ids, list):
+                raise flucoma.FormatError(f"{where}: 'ids' must be a list")
+            self._delete([str(i) for i in ids])
+        elif op == "clear":
+            self._clear()
+        else:
+            raise flucoma.FormatError(f"{where}: unknown op {op!r} (add, delete, clear)")
 
     def _write_snapshot(self, folder: Path) -> None:
         ids, x, y = self.arrays()
@@ -261,6 +298,7 @@ class _Journal:
     """An append-only file: whole-line writes now, fsyncs on a helper thread."""
 
     def __init__(self, path: Path) -> None:
+        self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         self._dirty = threading.Event()
@@ -270,10 +308,28 @@ class _Journal:
         self._thread.start()
 
     def append(self, record: dict) -> None:
+        """Write ``record`` as one line, all or nothing: when the write fails (or
+        stops short: a full disk), what it wrote is cut off again and OSError says
+        the change was not recorded."""
         data = (json.dumps(record, allow_nan=False) + "\n").encode("utf-8")
-        written = os.write(self._fd, data)
-        while written < len(data):  # a short write (rare: a full disk) raises on retry
-            written += os.write(self._fd, data[written:])
+        start = os.fstat(self._fd).st_size
+        written = 0
+        try:
+            while written < len(data):
+                n = os.write(self._fd, data[written:])
+                if n == 0:
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                written += n
+        except OSError as exc:
+            if written:
+                try:
+                    os.ftruncate(self._fd, start)
+                except OSError as cut:
+                    log.error("%s: could not cut back a partial line (%s); the next open "
+                              "skips it", self.path, cut)
+            raise OSError(exc.errno, f"{self.path}: could not write ({exc.strerror or exc}); "
+                          "the change was not recorded. Free some space and try again") \
+                from None
         self._dirty.set()
 
     def _sync_loop(self) -> None:
