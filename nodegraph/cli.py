@@ -1,7 +1,7 @@
 """The ``nodegraph`` command line.
 
 ``nodegraph run PATCH``         run a patch (``--duration``, ``--report``, ``--set``,
-                                ``--offline``, ``--out FILE.wav``)
+                                ``--offline``, ``--out FILE.wav``, ``--allow-write PATH``)
 ``nodegraph edit [PATCH]``      the node editor (``--screenshot FILE.png --quit-after S``)
 ``nodegraph check PATCH..``     exit 0 when every patch is valid, 1 with file:line problems
 ``nodegraph nodes``             list node types (``--json`` full schemas, ``--markdown``
@@ -64,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, metavar="FILE.wav",
                      help="also write what audio-out plays to a WAV file")
     run.add_argument("--report", type=Path, metavar="FILE.json", help="write the run report")
+    run.add_argument("--allow-write", action="append", default=[], type=Path, metavar="PATH",
+                     help="let the patch write in PATH too (it writes only in its own "
+                     "folder otherwise); repeatable")
     run.add_argument("--set", action="append", default=[], metavar="NODE.PARAM=VALUE",
                      dest="overrides", help="override a node's param, or NAME=VALUE a param "
                      "the patch declares (value read as YAML)")
@@ -112,12 +115,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     failed = False
     for path in args.patches:
         try:
-            Engine.load(path)
+            engine = Engine.load(path)
         except PatchError as exc:
             _print_problems(exc)
             failed = True
         else:
             print(f"{path}: ok")
+            for exposure in engine.exposures():
+                print(f"{path}: note: {exposure}")
     return 1 if failed else 0
 
 
@@ -147,7 +152,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     try:
         engine = Engine.load(args.patch, args.overrides,
-                             clock=VirtualClock() if args.offline else RealClock())
+                             clock=VirtualClock() if args.offline else RealClock(),
+                             allow_write=args.allow_write)
     except PatchError as exc:
         _print_problems(exc)
         return 1
@@ -157,7 +163,7 @@ def cmd_run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     if not args.offline and _renders_offline(engine, args.duration, live):
-        engine = Engine(engine.patch, engine.registry, VirtualClock())
+        engine = Engine(engine.patch, engine.registry, VirtualClock(), args.allow_write)
     try:
         engine.open()
         if args.out:

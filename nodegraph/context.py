@@ -87,6 +87,12 @@ class Context:
         """A path param made absolute: ``~`` expanded, relative to the patch file."""
         return self._rn.node.resolve_path(path)
 
+    def write_path(self, path: str, what: str | None = None) -> Path:
+        """:meth:`resolve` for a file or folder this node will write: WriteRefused
+        (a PermissionError saying how to allow it) unless it lies in the patch's
+        folder or one the user allowed (:mod:`nodegraph.confine`)."""
+        return self._engine.write_roots.check(self.resolve(path), what or self.id)
+
     @property
     def data_dir(self) -> Path | None:
         """``<patch>.data/<node id>/`` for learned state, or None for an unsaved

@@ -33,6 +33,7 @@ from typing import Any
 from .audio.chain import build_chain
 from .audio.engine import AudioEngine
 from .clock import Clock, RealClock, VirtualClock
+from .confine import WriteRoots
 from .context import Context
 from .edits import Command
 from .errors import COMMAND_LINE, EditError, PatchError, Problem, shown
@@ -54,8 +55,10 @@ class Engine:
     """A loaded patch and its running graph."""
 
     def __init__(self, patch: Patch, registry: Registry | None = None,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, allow_write: Iterable[Path] = ()) -> None:
         self.registry = registry or default_registry()
+        #: folders beyond the patch's own that its nodes may write in (--allow-write)
+        self.allow_write = tuple(allow_write)
         self.clock: Clock = clock or RealClock()
         self.scheduler = Scheduler(self.clock)
         self.graph: Graph = check_patch(patch, self.registry)
@@ -77,11 +80,12 @@ class Engine:
 
     @classmethod
     def load(cls, path: str | Path, overrides: Iterable[str] = (),
-             registry: Registry | None = None, clock: Clock | None = None) -> Engine:
+             registry: Registry | None = None, clock: Clock | None = None,
+             allow_write: Iterable[Path] = ()) -> Engine:
         """Read, override (``node.param=value``) and check a patch file."""
         patch = load_patch(path)
         apply_overrides(patch, overrides)
-        return cls(patch, registry, clock)
+        return cls(patch, registry, clock, allow_write)
 
     # -- where things live -----------------------------------------------------------
 
@@ -89,6 +93,22 @@ class Engine:
     def base_dir(self) -> Path:
         """Folder that relative paths in params are resolved against."""
         return self.patch.path.parent if self.patch.path else Path.cwd()
+
+    @property
+    def write_roots(self) -> WriteRoots:
+        """Where nodes may write: the patch's folder and the allowed ones."""
+        return WriteRoots(self.base_dir, self.allow_write)
+
+    def exposures(self) -> list[str]:
+        """One sentence per node that opens this machine to others (a listener
+        beyond 127.0.0.1), for ``check`` and the start of a run to say."""
+        found = []
+        for node_id in self.graph.order:
+            node = self.graph.nodes[node_id]
+            exposure = node.exposure()
+            if exposure:
+                found.append(f"node {node_id!r} ({node.type_name}) {exposure}")
+        return found
 
     @property
     def data_root(self) -> Path | None:
@@ -107,6 +127,8 @@ class Engine:
         if self._opened:
             return
         self._opened = True
+        for exposure in self.exposures():
+            log.warning("%s", exposure)
         for node_id in self.graph.order:
             self.runtime[node_id] = self._open_node(self.graph.nodes[node_id])
         self._install_plan()

@@ -227,6 +227,12 @@ class Node:
         """Audio thread, once per block: signal inlets in, signal outlets out."""
         return None
 
+    def exposure(self) -> str | None:
+        """A sentence when this node, as configured, opens the machine to others (a
+        network listener beyond 127.0.0.1, e.g. "listens on UDP 0.0.0.0:6448, open
+        to other machines"); ``check`` and the start of a run say it. None otherwise."""
+        return None
+
     def save_state(self, folder: Path) -> None:
         """Write learned state (datasets, models, bookmarks) into ``folder``."""
 

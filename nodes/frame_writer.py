@@ -19,7 +19,8 @@ class FrameWriter(Node):
     ``<folder>/<prefix>_<n, 6 digits>.png`` when ``n`` is a multiple of ``every``. Encoding and
     writing run on the node's own thread; the control thread only hands the frame
     over (it waits only if the writer falls 8 frames behind). The report gives the
-    number of files ``written`` and the ``last_file``.
+    number of files ``written`` and the ``last_file``. The files must lie in the
+    patch's folder unless the run allows more (``--allow-write``).
     """
 
     type_name = "frame-writer"
@@ -33,7 +34,8 @@ class FrameWriter(Node):
         import cv2
 
         self._cv2 = cv2
-        self._dir = self.ctx.resolve(self.folder)
+        self._dir = self.ctx.write_path(self.folder, "folder")
+        self.ctx.write_path(str(self._dir / f"{self.prefix}_000000.png"), "prefix")
         self._dir.mkdir(parents=True, exist_ok=True)
         self.seen = 0
         self.written = 0

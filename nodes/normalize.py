@@ -30,7 +30,8 @@ class Normalize(Node):
     ``read`` a FluCoMa JSON file: a DataSet (e.g. a regress node's ``inputs.json``, or
     one written in Max) is fitted on with ``method``; a Normalize, Standardize or
     RobustScale file is imported and used as it is. ``write`` exports the scaler as
-    FluCoMa JSON. Fit before recording examples downstream: refitting changes what
+    FluCoMa JSON, into the patch's folder unless the run allows more
+    (``--allow-write``). Fit before recording examples downstream: refitting changes what
     recorded inputs mean.
     """
 
@@ -75,7 +76,7 @@ class Normalize(Node):
         if "fit" in changed:
             self._fit_window()
         if "write" in changed:
-            self._write(self.ctx.resolve(inputs["write"]))
+            self._write(self.ctx.write_path(inputs["write"], "write"))
         if "in" in changed:
             scaler = self._scaler
             x = inputs["in"]

@@ -52,6 +52,12 @@ class OscIn(Node):
         osc.check_address(self.address)
         osc.check_host(self.host)
 
+    def exposure(self) -> str | None:
+        if osc.is_loopback(self.host):
+            return None
+        return (f"listens on UDP {self.host}:{self.port}, open to other machines on the "
+                "network; set host: 127.0.0.1 unless that is meant")
+
     def port_info(self, inlets: Mapping[str, PortInfo]) -> dict[str, PortInfo]:
         info = super().port_info(inlets)
         if self.size == 0:

@@ -16,7 +16,8 @@ class WavOut(Node):
     The file has as many channels as the audio arriving (mono from a mono model) and
     is complete when the patch stops. Writing happens on a thread of its own, so a
     slow disk never delays the audio. ``nodegraph run --out FILE.wav`` records what
-    audio-out plays without adding this node.
+    audio-out plays without adding this node. The file must lie in the patch's folder
+    unless the run allows more (``--allow-write``).
     """
 
     type_name = "wav-out"
@@ -29,7 +30,7 @@ class WavOut(Node):
 
     def open(self) -> None:
         self._writer: WavWriter | None = None
-        self._path = self.ctx.resolve(self.path)
+        self._path = self.ctx.write_path(self.path, "path")
         check_writable(self._path)
 
     def prepare(self, sr: int, block: int) -> None:

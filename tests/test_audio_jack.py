@@ -114,6 +114,7 @@ def test_a_sink_added_while_playing_records_from_then_on(jack_server, sine8, tmp
     engine = Engine.load(PATCH, [f"dec.model={sine8}", _loud(0.5), SAFE])
     engine.start()
     time.sleep(0.5)
+    engine.allow_write = (tmp_path,)  # outside the patch's folder
     engine.do(AddNode("rec", "wav-out", {"path": str(tmp_path / "late.wav")}))
     engine.do(Connect(Link("dec", "audio", "rec", "audio")))
     time.sleep(0.7)

@@ -144,6 +144,7 @@ def test_a_sink_added_while_rendering_joins_the_chain(tmp_path):
     model = mb.save(mb.SineStreaming(), tmp_path / "sine.ts")
     engine = audio_engine(_decode_patch(str(model)))
     engine.run_offline(0.5)
+    engine.allow_write = (tmp_path,)  # the patch has no folder of its own
     engine.do(AddNode("rec", "wav-out", {"path": str(tmp_path / "late.wav")}))
     engine.do(Connect(Link("dec", "audio", "rec", "audio")))
     engine.run_offline(0.5)

@@ -55,11 +55,12 @@ links:
     assert np.array_equal(bare, photo)
 
 
-def test_frame_writer_saves_every_nth_frame(tmp_path):
-    engine = engine_from(f"""\
+def test_frame_writer_saves_every_nth_frame(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # an unsaved patch writes in the working folder
+    engine = engine_from("""\
 format: nodegraph/1
 nodes:
-  writer: {{type: frame-writer, params: {{folder: {tmp_path / 'shots'}, every: 3}}}}
+  writer: {type: frame-writer, params: {folder: shots, every: 3}}
 """)
     frames = [np.full((48, 64, 3), (10 * i, 5, 200), np.uint8) for i in range(7)]
     for frame in frames:
@@ -78,7 +79,8 @@ def test_face_features_patch_runs_headless_and_reports_vision(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
         [sys.executable, "-m", "nodegraph", "run", str(PATCH), "--headless", "--offline",
-         "--duration", "2", "--report", str(report_path), "--set", f"frames.folder={frames}"],
+         "--duration", "2", "--report", str(report_path), "--set", f"frames.folder={frames}",
+         "--allow-write", str(frames)],
         capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
     assert result.returncode == 0, result.stderr
     report = json.loads(report_path.read_text())

@@ -75,6 +75,18 @@ def check_host(host: str) -> None:
                          "(every network interface)")
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` reaches this machine only (127.x.x.x, ::1, localhost)."""
+    import ipaddress
+
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip()).is_loopback
+    except ValueError:
+        return False
+
+
 class OscServer(BlockingOSCUDPServer):
     """A bound UDP socket, its thread, and the subscribers of each address.
 
