@@ -20,6 +20,7 @@ faster than real time (``--out`` records it). Otherwise ``run`` plays in real ti
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -83,6 +84,10 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="validate patches")
     check.add_argument("patches", type=Path, nargs="+")
+    check.add_argument("--trust-models", action="store_true",
+                       help="load model files in this process to read their interface "
+                       "(a model file runs code: by default check reads it in a sandboxed "
+                       "child process that cannot write files; docs/safety.md)")
     check.set_defaults(func=cmd_check)
 
     nodes = sub.add_parser("nodes", help="list node types")
@@ -112,10 +117,13 @@ def _print_problems(exc: PatchError) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from nodes.neural import sandbox  # model files are code: see docs/safety.md
+
     failed = False
     for path in args.patches:
         try:
-            engine = Engine.load(path)
+            with contextlib.nullcontext() if args.trust_models else sandbox.untrusted():
+                engine = Engine.load(path)
         except PatchError as exc:
             _print_problems(exc)
             failed = True
@@ -123,6 +131,11 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"{path}: ok")
             for exposure in engine.exposures():
                 print(f"{path}: note: {exposure}")
+        for model in dict.fromkeys(sandbox.skipped):
+            print(f"{path}: note: {model} was not loaded (no sandbox on this system: a "
+                  "model file runs code); its latent size was not checked. "
+                  "--trust-models loads it")
+        sandbox.skipped.clear()
     return 1 if failed else 0
 
 

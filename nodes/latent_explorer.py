@@ -67,10 +67,11 @@ class LatentExplorer(Node):
         if self.model:
             from nodes.neural.model import inspect_model
 
-            size, what = inspect_model(self.model_path()).latent_size, "the model's latent size"
+            interface = inspect_model(self.model_path())  # None: not read (check, no sandbox)
+            size, what = (interface.latent_size if interface else None), "the model's latent size"
         else:
             size, what = self.size, "size"
-        if self.values and len(self.values) != size:
+        if self.values and size is not None and len(self.values) != size:
             raise ValueError(f"values has {len(self.values)} numbers but {what} is {size}; "
                              "give one value per axis, or none")
         info = {p.name: UNKNOWN for p in self.inlets}

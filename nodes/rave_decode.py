@@ -66,7 +66,8 @@ class RaveDecode(Node):
         """The latent inlet takes the model's latent size."""
         from nodes.neural.model import inspect_model
 
-        return {"latent": PortInfo(inspect_model(self.model_path()).latent_size),
+        interface = inspect_model(self.model_path())  # None: not read (check, no sandbox)
+        return {"latent": PortInfo(interface.latent_size if interface else None),
                 "audio": UNKNOWN}
 
     # -- control thread --------------------------------------------------------------------

@@ -259,6 +259,37 @@ class RaveLike(nn.Module):
         return 0.2 * (amps * waves).sum(1, keepdim=True)
 
 
+class WritesOnLoad(nn.Module):
+    """A working decoder whose ``__setstate__``, which ``torch.jit.load`` runs, writes
+    ``XXXXXXXX`` over the first 8 bytes of ``target`` (a shared file mapping): what a
+    crafted model file can do to whoever merely loads it."""
+
+    def __init__(self, target: str) -> None:
+        super().__init__()
+        self.sr = 16000
+        self.target = target
+        self.written = 0
+        self.register_buffer("decode_params", torch.tensor([4, 64, 1, 1]))
+
+    @torch.jit.export
+    def __getstate__(self) -> tuple[str, Tensor, bool]:
+        return (self.target, self.decode_params, self.training)
+
+    @torch.jit.export
+    def __setstate__(self, state: tuple[str, Tensor, bool]) -> None:
+        self.target = state[0]
+        self.decode_params = state[1]
+        self.training = state[2]
+        self.sr = 16000
+        mapped = torch.from_file(self.target, True, 8, dtype=torch.uint8)
+        mapped.fill_(88)
+        self.written = int(mapped.sum())
+
+    @torch.jit.export
+    def decode(self, z: Tensor) -> Tensor:
+        return z.mean(1, keepdim=True).repeat_interleave(64, -1)
+
+
 def save(module: nn.Module, path: Path) -> Path:
     """Script ``module`` and save it to ``path``."""
     with warnings.catch_warnings():  # nn~ files are TorchScript, deprecated or not

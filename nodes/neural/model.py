@@ -54,6 +54,8 @@ import torch
 from nodegraph.errors import shown as _shown
 from nodegraph.readable import regular_file
 
+from . import sandbox
+
 #: Latent frames decoded before the probe impulse (lets caches fill).
 IMPULSE_FRAME = 4
 #: Frames decoded after it: delays up to this many frames are measured.
@@ -273,9 +275,11 @@ def _nn_methods(module: torch.jit.ScriptModule, methods: tuple[str, ...]) -> tup
 _interfaces: dict[tuple[str, int, int], ModelInterface] = {}
 
 
-def inspect_model(path: Path) -> ModelInterface:
+def inspect_model(path: Path) -> ModelInterface | None:
     """The interface of the model at ``path``, cached per file version (path,
-    mtime, size), so the patch checker can ask on every edit."""
+    mtime, size), so the patch checker can ask on every edit. While model files are
+    untrusted (``nodegraph check``, :mod:`.sandbox`) it is read in a sandboxed child
+    process, and None means it could not be read safely (no sandbox here)."""
     path = Path(path)
     try:
         stat = path.stat()
@@ -284,7 +288,18 @@ def inspect_model(path: Path) -> ModelInterface:
     key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size) if stat else None
     if key is not None and key in _interfaces:
         return _interfaces[key]
-    interface = interface_of(script_module(read_model_file(path), path), path)
+    if sandbox.active():
+        try:
+            regular_file(path, "model", MAX_MODEL_BYTES)
+        except ValueError as exc:
+            raise ModelError(str(exc)) from None
+        fields = sandbox.read_interface(path)
+        if fields is None:
+            return None
+        interface = ModelInterface(**{**fields, "decode_params": tuple(fields["decode_params"]),
+                                      "methods": tuple(fields["methods"])})
+    else:
+        interface = interface_of(script_module(read_model_file(path), path), path)
     if key is not None:
         _interfaces[key] = interface
     return interface
