@@ -22,14 +22,50 @@ if TYPE_CHECKING:
     from .scheduler import RuntimeNode
 
 
+class RateLimit(logging.Filter):
+    """Lets a warning (or worse) through at most once per ``WINDOW_S`` for each message
+    text ("run: nothing trained yet..."), so a flood of messages cannot bury the log;
+    the next one through says how many were dropped. Keeps at most ``MAX_KEYS`` texts."""
+
+    WINDOW_S = 5.0
+    MAX_KEYS = 1000
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._last: dict[tuple[str, int], float] = {}
+        self._dropped: dict[tuple[str, int], int] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        key = (record.getMessage(), record.levelno)
+        if len(self._last) > self.MAX_KEYS:
+            self._last.clear()
+            self._dropped.clear()
+        last = self._last.get(key)
+        if last is not None and record.created - last < self.WINDOW_S:
+            self._dropped[key] = self._dropped.get(key, 0) + 1
+            return False
+        self._last[key] = record.created
+        dropped = self._dropped.pop(key, 0)
+        if dropped:
+            record.msg = f"{key[0]} ({dropped} more like this in the last " \
+                         f"{record.created - last:.0f} s)"
+            record.args = ()
+        return True
+
+
 class Context:
-    """The engine as one node sees it."""
+    """The engine as one node sees it. ``log`` is the node's logger; its warnings are
+    rate-limited (:class:`RateLimit`)."""
 
     def __init__(self, engine: Engine, rn: RuntimeNode) -> None:
         self._engine = engine
         self._rn = rn
         self.id = rn.id
         self.log = logging.getLogger(f"nodegraph.node.{rn.id}")
+        if not any(isinstance(f, RateLimit) for f in self.log.filters):
+            self.log.addFilter(RateLimit())
 
     @property
     def offline(self) -> bool:

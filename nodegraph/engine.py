@@ -64,6 +64,8 @@ class Engine:
         self.graph: Graph = check_patch(patch, self.registry)
         self.patch = patch
         self.runtime: dict[str, RuntimeNode] = {}
+        #: node error texts already logged (each is logged once per engine)
+        self._logged_errors: set[str] = set()
         #: named message channels (send/receive), shared by every node of this engine
         self.names = NameTable()
         self.audio = AudioEngine(offline=self.clock.virtual)
@@ -134,7 +136,7 @@ class Engine:
         self._install_plan()
 
     def _open_node(self, node: Node) -> RuntimeNode:
-        rn = RuntimeNode(node)
+        rn = RuntimeNode(node, self._logged_errors)
         node.ctx = Context(self, rn)
         try:
             node.open()
@@ -198,7 +200,7 @@ class Engine:
 
     def run_offline(self, seconds: float, step: float = OFFLINE_STEP_S) -> float:
         """Virtual clock: advance ``seconds`` as fast as the nodes allow (or until a
-        node ends the run), in steps of ``step`` seconds, or of one audio block when the
+        node ends the run, or Ctrl-C), in steps of ``step`` seconds, or of one audio block when the
         patch has audio. Each step the control graph runs up to the step's start, then
         the audio chain renders the step from that state (a decoder brings control up
         to each latent frame it starts: ``ctx.catch_up``), so audio and control advance
@@ -214,12 +216,16 @@ class Engine:
             step = self.audio.block / self.audio.sr
         end = start + seconds
         t, steps = start, 0
-        while t < end and self.end_reason is None:
+        try:
+            while t < end and self.end_reason is None:
+                self._control_until(t)
+                steps += 1
+                t = min(end, start + steps * step)  # no accumulated rounding: ends at `end`
+                self.audio.render_until(t, final=t >= end)
             self._control_until(t)
-            steps += 1
-            t = min(end, start + steps * step)  # no accumulated rounding: ends at `end`
-            self.audio.render_until(t, final=t >= end)
-        self._control_until(t)
+        except KeyboardInterrupt:  # Ctrl-C: stop here; the caller reports what was rendered
+            log.info("interrupted after %.2f s", clock.now() - start)
+            self.end_reason = "interrupted"
         return clock.now() - start
 
     def _control_until(self, t: float) -> None:

@@ -73,7 +73,7 @@ class RuntimeNode:
                  "defers", "calls", "sent", "dropped", "time_s", "errors", "last_error", "status",
                  "last_call", "last_out", "_logged")
 
-    def __init__(self, node: Node) -> None:
+    def __init__(self, node: Node, logged: set[str] | None = None) -> None:
         self.id = node.id
         self.node = node
         self.inputs = Inputs([p.name for p in node.inlets])
@@ -95,10 +95,14 @@ class RuntimeNode:
         self.status = "idle"
         self.last_call = 0.0
         self.last_out: dict[str, Any] = {}
-        self._logged: set[str] = set()
+        #: error texts already logged: shared by the nodes of one engine, so nine
+        #: nodes failing alike (one busy port) log it once
+        self._logged: set[str] = set() if logged is None else logged
 
     def flag(self, error: BaseException | str, where: str) -> None:
-        """Record an error; log it with its traceback the first time it is seen."""
+        """Record an error; log it the first time its text is seen. A traceback
+        follows only for an unexpected error (a bug), not for OSError or ValueError,
+        whose message is meant for the user (a busy port, a bad value)."""
         text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
         self.errors += 1
         self.last_error = text
@@ -106,7 +110,7 @@ class RuntimeNode:
             self.status = "error"
         if text not in self._logged:
             self._logged.add(text)
-            detail = "" if isinstance(error, str) else "\n" + "".join(
+            detail = "" if isinstance(error, (str, OSError, ValueError)) else "\n" + "".join(
                 traceback.format_exception(error)).rstrip()
             log.error("node %s (%s) %s: %s%s", self.id, self.node.type_name, where, text, detail)
 

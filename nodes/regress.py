@@ -172,8 +172,9 @@ class Regress(Node):
                         alpha=self.alpha, k=self.k, degree=self.degree, seed=self.seed)
 
     def _train(self, warm: bool) -> None:
-        if len(self._store) == 0:
-            raise ValueError("train: no examples yet; record some first")
+        if len(self._store) == 0:  # a request that cannot be met, not a fault
+            self.ctx.log.warning("train: no examples yet; record some first")
+            return
         _, x, y = self._store.arrays()
         settings = self._settings()
         previous = self._model if warm else None

@@ -55,6 +55,9 @@ OUTPUTS_FILE = "outputs.json"
 JOURNAL_FILE = "journal.jsonl"
 
 _ID = re.compile(r"^r(\d+)-(\d+)$")
+#: The most examples a store records (a flood of OSC messages while recording would
+#: otherwise fill memory and disk); far more than a playable model is trained on.
+MAX_EXAMPLES = 50_000
 
 
 class ExampleStore:
@@ -139,6 +142,9 @@ class ExampleStore:
 
     def add(self, x: np.ndarray, y: np.ndarray, round_: int) -> str:
         """Record one pair; returns its id once it is on disk (or in memory only)."""
+        if len(self._x) >= MAX_EXAMPLES:
+            raise ValueError(f"record: {MAX_EXAMPLES} examples is the most a node keeps; "
+                             "delete or clear some, or train on these")
         x = _checked("x", x)
         y = _checked("target", y)
         self._check_sizes(x, y)
