@@ -14,6 +14,7 @@ import os
 import secrets
 import stat
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -67,9 +68,15 @@ def read_json(path: Path) -> Any:
 
 
 def read_npz(path: Path) -> dict[str, np.ndarray]:
-    """Arrays from an npz file; object arrays (which would unpickle) are refused."""
-    with np.load(path, allow_pickle=False) as data:
-        return {name: data[name] for name in data.files}
+    """Arrays from an npz file; object arrays (which would unpickle) are refused.
+    ValueError naming the file when it is not a readable npz."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {name: data[name] for name in data.files}
+    except FileNotFoundError:
+        raise
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"{path}: not a readable npz file ({exc})") from None
 
 
 def _temp_file(path: Path) -> tuple[int, str]:

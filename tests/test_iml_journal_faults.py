@@ -130,3 +130,26 @@ def test_opening_removes_stale_temporary_files_only(tmp_path):
     os.utime(stale, (old, old))
     opened(tmp_path)
     assert not stale.exists() and fresh.exists()
+
+
+@pytest.mark.parametrize("name,data,words", [
+    ("inputs.json", b"\xff\xfe not text", "not UTF-8 text"),
+    ("inputs.json", b"[" * 100_000, "nested too deep"),
+])
+def test_a_corrupt_snapshot_is_an_error_naming_the_file(tmp_path, name, data, words):
+    from nodes.iml import flucoma
+
+    (tmp_path / name).write_bytes(data)
+    (tmp_path / "outputs.json").write_text('{"cols": 1, "data": {}}')
+    with pytest.raises(flucoma.FormatError, match=words) as info:
+        opened(tmp_path)
+    assert str(info.value).startswith(str(tmp_path / name))
+
+
+def test_a_corrupt_npz_is_an_error_naming_the_file(tmp_path):
+    from nodegraph.storage import read_npz
+
+    (tmp_path / "knn.npz").write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(ValueError, match="not a readable npz file") as info:
+        read_npz(tmp_path / "knn.npz")
+    assert str(info.value).startswith(str(tmp_path / "knn.npz"))

@@ -36,6 +36,10 @@ def read_json_file(path: Path) -> Any:
             return json.load(f)
     except json.JSONDecodeError as exc:
         raise FormatError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    except UnicodeDecodeError:
+        raise FormatError(f"{path}: not UTF-8 text; is it a JSON file?") from None
+    except RecursionError:
+        raise FormatError(f"{path}: JSON nested too deep to be a FluCoMa file") from None
 
 
 def field(obj: Any, key: str, where: str) -> Any:
