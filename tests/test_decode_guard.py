@@ -167,3 +167,36 @@ def test_a_rave_like_model_plays_at_the_latent_origin(tmp_path):
         engine.close()
     assert np.abs(rendered[", fill: zeros"]).max() == 0.0  # why zeros is not the default
     assert np.sqrt(np.mean(rendered[""] ** 2)) > 0.01
+
+
+def test_through_jack_a_nan_model_is_muted_and_the_device_hears_only_finite_audio(
+        jack_server, tmp_path):
+    model = mb.save(mb.Misbehaving("nan", after=60), tmp_path / "nan.ts")
+    patch = tmp_path / "p.yaml"
+    patch.write_text(f"""\
+format: nodegraph/1
+nodes:
+  point: {{type: constant, params: {{value: [0.5, 0, 0, 0]}}}}
+  dec: {{type: rave-decode, params: {{model: '{model}'}}}}
+  out: {{type: audio-out, params: {{safety_ms: 25.0}}}}
+links:
+  - point.out -> dec.latent
+  - dec.audio -> out.audio
+""")
+    engine = Engine.load(patch)
+    engine.open()
+    engine.audio.record(tmp_path / "played.wav")
+    engine.start()
+    deadline = time.monotonic() + 20.0
+    while engine.runtime["dec"].status != "muted" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.3)
+    engine.stop()
+    report = engine.report()
+    engine.close()
+    assert report["nodes"]["dec"]["status"] == "muted"
+    assert "NaN from decode" in report["nodes"]["dec"]["last_error"]
+    played, _ = sf.read(tmp_path / "played.wav", dtype="float32")
+    assert len(played) and np.isfinite(played).all()
+    assert np.abs(played[:, 0]).max() > 0.05  # it played until the fault...
+    assert np.abs(played[-2000:, 0]).max() == 0.0  # ...and silence after
