@@ -110,9 +110,13 @@ class RuntimeNode:
             self.status = "error"
         if text not in self._logged:
             self._logged.add(text)
-            detail = "" if isinstance(error, (str, OSError, ValueError)) else "\n" + "".join(
+            expected = isinstance(error, (str, OSError, ValueError))
+            detail = "" if expected else "\n" + "".join(
                 traceback.format_exception(error)).rstrip()
             log.error("node %s (%s) %s: %s%s", self.id, self.node.type_name, where, text, detail)
+            if expected and not isinstance(error, str):  # -v shows where it came from
+                log.debug("traceback of the above:\n%s",
+                          "".join(traceback.format_exception(error)).rstrip())
 
     def stats(self) -> dict[str, Any]:
         return {"type": self.node.type_name, "calls": self.calls, "sent": self.sent,

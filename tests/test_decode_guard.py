@@ -110,6 +110,16 @@ def test_model_info_on_an_absurd_interface_is_one_clear_line(tmp_path, capsys, p
     assert err.startswith(f"error: {model}: ") and words in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("mode,words", [("nan", "NaN or infinite samples"),
+                                        ("huge", "samples of 1e+30")])
+def test_model_info_on_a_model_broken_from_the_start_is_one_clear_line(tmp_path, capsys, mode,
+                                                                       words):
+    model = mb.save(mb.Misbehaving(mode, after=0), tmp_path / f"{mode}.ts")
+    assert main(["model", "info", str(model)]) == 1
+    err = capsys.readouterr().err
+    assert f"decode returned {words}" in err and "Traceback" not in err
+
+
 @pytest.mark.parametrize("mode", ["raise", "slow"])
 def test_model_info_survives_a_model_that_fails_or_crawls_when_timed(tmp_path, capsys, mode):
     model = mb.save(mb.Misbehaving(mode, after=3, spin=5), tmp_path / f"{mode}.ts")

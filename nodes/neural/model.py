@@ -55,6 +55,7 @@ from nodegraph.errors import shown as _shown
 from nodegraph.readable import regular_file
 
 from . import sandbox
+from .guard import MAX_SAMPLE
 
 #: Latent frames decoded before the probe impulse (lets caches fill).
 IMPULSE_FRAME = 4
@@ -333,6 +334,11 @@ def _checked_decode(module: torch.jit.ScriptModule, interface: ModelInterface,
                          f"{list(interface.decode_params)} (batch, channels, frames * ratio)")
     if out.dtype != torch.float32:
         raise ModelError(f"{path}: decode returned {out.dtype}, expected float32 audio")
+    peak = float(out.abs().max()) if out.numel() else 0.0
+    if not (peak <= MAX_SAMPLE):  # NaN too
+        found = "NaN or infinite samples" if not math.isfinite(peak) else f"samples of {peak:.3g}"
+        raise ModelError(f"{path}: decode returned {found} for latents (1, {z.shape[0]}, "
+                         f"{z.shape[1]}) (full scale is 1); the model is broken")
     return out[0].numpy()
 
 
