@@ -8,7 +8,8 @@ runs in a fresh folder beside hostile files (a symlink loop, FIFOs, /dev/zero li
     python bench/fuzz_patches.py [--mutations 10000] [--seed 0]
 
 Final line: JSON with ``tried``, ``survived`` (no traceback), ``tracebacks``,
-``valid``/``errors``, and the slowest mutation's time and the largest peak of
+``valid``/``errors``, the slowest mutation's time and number (the first that names
+the default model pays for importing torch and loading it) and the largest peak of
 Python memory allocated for one (tracemalloc).
 """
 
@@ -41,7 +42,7 @@ def main() -> None:
     rng = random.Random(args.seed)
     registry = default_registry()
     counts = {"valid": 0, "error": 0, "traceback": 0}
-    slowest, peak = 0.0, 0
+    slowest, slowest_n, peak = 0.0, 0, 0
     shown = 0
     tracemalloc.start()
     with tempfile.TemporaryDirectory() as tmp:
@@ -53,7 +54,9 @@ def main() -> None:
             tracemalloc.reset_peak()
             start = time.perf_counter()
             result = outcome(folder, mutant, registry)
-            slowest = max(slowest, time.perf_counter() - start)
+            took = time.perf_counter() - start
+            if took > slowest:
+                slowest, slowest_n = took, n
             peak = max(peak, tracemalloc.get_traced_memory()[1])
             kind = result if result in ("valid", "error") else "traceback"
             counts[kind] += 1
@@ -69,6 +72,7 @@ def main() -> None:
     print(json.dumps({"tried": args.mutations, "survived": args.mutations - counts["traceback"],
                       "tracebacks": counts["traceback"], "valid": counts["valid"],
                       "errors": counts["error"], "slowest_s": round(slowest, 3),
+                      "slowest_mutation": slowest_n,
                       "peak_mib": round(peak / 2**20, 1), "seed": args.seed}))
 
 
