@@ -20,16 +20,21 @@ faster than real time (``--out`` records it). Otherwise ``run`` plays in real ti
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from .audio.chain import is_signal_node
 from .clock import RealClock, VirtualClock
 from .data_cli import add_parser as add_data_parser
+from .datalock import DataFolderBusy
 from .docs import node_reference
 from .engine import Engine
 from .errors import PatchError
@@ -135,8 +140,12 @@ def cmd_edit(args: argparse.Namespace) -> int:
 
     try:
         engine = open_engine(args.patch)
+        engine.open()
     except PatchError as exc:
         _print_problems(exc)
+        return 1
+    except DataFolderBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     return edit(engine, args.screenshot, args.quit_after)
 
@@ -159,7 +168,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.offline and _renders_offline(engine, args.duration, live):
         engine = Engine(engine.patch, engine.registry, VirtualClock())
     try:
-        engine.open()
+        try:
+            engine.open()
+        except DataFolderBusy as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
         if args.out:
             try:
                 engine.audio.record(args.out)
@@ -168,11 +181,15 @@ def cmd_run(args: argparse.Namespace) -> int:
                 return 2
         log.info("running %s%s", args.patch,
                  f" for {args.duration:g} s" if args.duration else " (Ctrl-C stops)")
-        if engine.clock.virtual:
-            duration = engine.run_offline(args.duration)
-        else:
-            duration = engine.run_for(args.duration)
+        with _terminate_ends_run(engine):
+            if engine.clock.virtual:
+                duration = engine.run_offline(args.duration)
+            else:
+                duration = engine.run_for(args.duration)
         report = engine.report(duration)
+        engine.save_learned()  # what was learned during the run (Ctrl-C included)
+        if engine.data_root is not None and engine.learns:
+            log.info("learned state saved in %s", engine.data_root)
     finally:
         engine.close()
     _print_summary(report)
@@ -186,6 +203,19 @@ def cmd_run(args: argparse.Namespace) -> int:
             return 1
         print(f"wrote {recorder.path} ({recorder.frames / recorder.sr:.2f} s)")
     return 0
+
+
+@contextlib.contextmanager
+def _terminate_ends_run(engine: Engine) -> Iterator[None]:
+    """SIGTERM ends the run as Ctrl-C does, so that learned state is saved."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, lambda *_: engine.request_end("SIGTERM"))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _renders_offline(engine: Engine, duration: float | None, live: list[str]) -> bool:

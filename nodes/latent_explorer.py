@@ -168,10 +168,12 @@ class LatentExplorer(Node):
             if not name:
                 raise ValueError("bookmark: give the point a name")
             self._bookmarks[name] = self._point.copy()
+            self.ctx.learned()
         if "forget" in changed:
             if self._bookmarks.pop(str(inputs["forget"]).strip(), None) is None:
                 raise ValueError(f"forget: no bookmark {inputs['forget']!r}; "
                                  f"bookmarks: {', '.join(self._bookmarks) or 'none'}")
+            self.ctx.learned()
         moved = True
         if "point" in changed:
             self._goto(np.asarray(inputs["point"], dtype=np.float64), "point")
@@ -249,6 +251,7 @@ class LatentExplorer(Node):
         self._candidates, self._candidates_from = candidates, source
         if candidates:
             self.ctx.log.info("points from sound: %s", ", ".join(candidates))
+        self.ctx.learned()
         if self.latent_size != size_before:
             self._point = _resized(self._point, self.latent_size)
             self.ctx.post("out", self._vector())

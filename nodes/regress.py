@@ -116,9 +116,11 @@ class Regress(Node):
         changed = inputs.changed
         if "clear" in changed:
             self._store.clear()
+            self.ctx.learned(save=False)  # journaled
         if "delete_last" in changed:
             deleted = self._store.delete_last_round()
             self.ctx.log.info("deleted the last round: %d examples", deleted)
+            self.ctx.learned(save=False)
         x_first = False
         if "record_while" in changed:
             # x and the switch can arrive in one tick (Wekinator's /wek/inputs and
@@ -153,6 +155,7 @@ class Regress(Node):
             if inputs[name] is None:
                 raise ValueError(f"record: nothing has arrived at {name} yet")
         self._store.add(inputs["x"], inputs["target"], round_)
+        self.ctx.learned(save=False)  # journaled
 
     def _output(self, inputs: Inputs) -> dict[str, Any] | None:
         model = self._model
@@ -208,6 +211,7 @@ class Regress(Node):
                 self._save_model(folder, outcome.model)
             except OSError as exc:
                 self.ctx.error(f"could not save the trained model in {folder}: {exc}")
+        self.ctx.learned(save=False)  # saved just above (or nowhere to save yet)
         self.ctx.post("trained", True)
         x = self._last_x
         if self._running and x is not None:  # heard at once, not at the next x
