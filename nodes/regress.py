@@ -21,8 +21,8 @@ class Regress(Node):
     Pose (``x``), choose the sound (``target``, usually from latent-explorer), ``record``
     — or hold ``record_while`` to record at the input rate — then ``train`` (in the
     background: progress, loss and ``cancel``) and ``run``: the output is then the
-    prediction for each ``x``; otherwise the target passes through, so you hear what you
-    are about to record. Examples are written to ``<patch>.data/<id>/`` as they are
+    prediction for each ``x``; otherwise the target passes through as it arrives, so
+    you hear what you are about to record. Examples are written to ``<patch>.data/<id>/`` as they are
     recorded (FluCoMa DataSet JSON pairs); the trained model is saved beside them
     (the MLP as FluCoMa MLP JSON). docs/iml.md has the workflow and the file formats.
 
@@ -36,7 +36,8 @@ class Regress(Node):
         Inlet("x", VECTOR, "performance vector: recorded with the target, and what "
                            "predictions are made from while running"),
         Inlet("target", VECTOR, "the output to pair with x (usually from latent-explorer); "
-                                "passes through while not running", hot=False),
+                                "while not running it is sent on at once, so what plays is "
+                                "what record pairs"),
         Inlet("record", BANG, "record one example: the latest x with the latest target"),
         Inlet("record_while", NUMBER, "nonzero: record an example at every x (one round); "
                                       "0: stop"),
@@ -137,9 +138,9 @@ class Regress(Node):
         elif self._recording and "x" in changed and not x_first:
             self._record(inputs, self._round)
         if "run" in changed:
-            self._running = bool(inputs["run"])
-            if self._running and self._model is None:
-                self.ctx.log.warning("run: nothing trained yet; the target passes through")
+            was_running, self._running = self._running, bool(inputs["run"])
+            if self._running and not was_running and self._model is None:
+                self.ctx.log.warning("run: %s", self._untrained())  # once per switch-on
         if "cancel" in changed:
             self._trainer.cancel()
         if "train" in changed or "train_more" in changed:
@@ -148,7 +149,18 @@ class Regress(Node):
             self._last_x = inputs["x"]
         if "x" in changed or "run" in changed:
             return self._output(inputs)
+        if "target" in changed and not self._running:
+            return {"out": inputs["target"]}  # heard now, not at the next x
         return None
+
+    def _untrained(self) -> str:
+        """Why there is no prediction yet, and what happens meanwhile."""
+        if self._trainer.training:
+            return "training is under way; the target passes through until it finishes"
+        if len(self._store) == 0:
+            return "nothing trained yet and no examples; record some, then train"
+        return (f"nothing trained yet ({len(self._store)} examples); the target passes "
+                f"through until you train")
 
     def _record(self, inputs: Inputs, round_: int) -> None:
         for name in ("x", "target"):

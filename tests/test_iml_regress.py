@@ -71,7 +71,7 @@ def test_target_passes_through_until_running_then_predictions_come_out():
     d = Driver(make("algorithm: knn"))
     d.post("target", [1, 2, 3])
     d.post("x", [0, 0])
-    assert d.out.tolist() == [1, 2, 3]          # cold target, sent on x
+    assert d.out.tolist() == [1, 2, 3]
     d.pair([0, 0], [1, 2, 3])
     d.pair([1, 1], [4, 5, 6])
     d.send("train")
@@ -84,6 +84,23 @@ def test_target_passes_through_until_running_then_predictions_come_out():
     assert d.out.tolist() == [1, 2, 3]
     d.send("run", 0.0)
     assert d.out.tolist() == [9, 9, 9]
+    d.engine.close()
+
+
+def test_a_new_target_is_heard_at_once_and_record_pairs_what_is_playing():
+    d = Driver(make("algorithm: knn"))
+    d.post("x", [0, 0])
+    d.post("target", [1, 2, 3])
+    assert d.out.tolist() == [1, 2, 3]          # no x needed: the new sound plays now
+    d.post("target", [7, 7, 7])                 # randomize again, the pose held still
+    assert d.out.tolist() == [7, 7, 7]
+    d.send("record")
+    assert d.map.examples()[2].tolist() == [[7, 7, 7]]  # the sound that was playing
+    d.send("train")
+    d.send("run", 1.0)
+    sent = len(d.sink.got)
+    d.post("target", [5, 5, 5])                 # running: the prediction stays
+    assert len(d.sink.got) == sent and d.out.tolist() == [7, 7, 7]
     d.engine.close()
 
 
@@ -322,4 +339,21 @@ def test_autorun_trains_examples_shipped_without_a_model_as_the_patch_opens(tmp_
     d.post("target", [0, 0, 0])
     d.post("x", [1, 1])
     assert d.out.tolist() == [4, 5, 6]
+    d.engine.close()
+
+
+def test_run_without_a_model_warns_once_per_switch_on_and_says_why(caplog):
+    d = Driver(make("algorithm: knn"))
+    with caplog.at_level("WARNING", logger="nodegraph.node.map"):
+        for _ in range(3):                      # a controller repeating run=1
+            d.send("run", 1.0)
+    warnings = [r.getMessage() for r in caplog.records if r.name == "nodegraph.node.map"]
+    assert warnings == ["run: nothing trained yet and no examples; record some, then train"]
+    caplog.clear()
+    d.send("run", 0.0)
+    d.pair([0, 0], [1, 2, 3])
+    with caplog.at_level("WARNING", logger="nodegraph.node.map"):
+        d.send("run", 1.0)
+    assert [r.getMessage() for r in caplog.records] == [
+        "run: nothing trained yet (1 examples); the target passes through until you train"]
     d.engine.close()
