@@ -96,6 +96,8 @@ class Regress(Node):
         if folder is not None and folder.is_dir():
             self._model = algorithms.load_model(folder, self.algorithm)
         self._ready = True
+        if not self.ctx.offline:
+            algorithms.warm_up()  # the first train answers at once
         if self.autorun and self._model is None and len(self._store):
             self._train(warm=False)  # examples shipped without a model: train them now
 

@@ -4,8 +4,11 @@ save → load, FluCoMa files written by hand, and the control thread during trai
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -357,3 +360,23 @@ def test_run_without_a_model_warns_once_per_switch_on_and_says_why(caplog):
     assert [r.getMessage() for r in caplog.records] == [
         "run: nothing trained yet (1 examples); the target passes through until you train"]
     d.engine.close()
+
+
+def test_a_live_regress_node_loads_its_training_library_before_the_first_train():
+    script = """
+import sys, time
+from nodegraph.engine import Engine
+from nodegraph.patch import parse_patch
+engine = Engine(parse_patch("format: nodegraph/1\\nnodes:\\n  map: {type: regress}\\n"))
+engine.open()
+deadline = time.monotonic() + 20
+while "sklearn.neural_network" not in sys.modules and time.monotonic() < deadline:
+    time.sleep(0.05)
+report = engine.runtime["map"].node.report()
+engine.close()
+print("sklearn.neural_network" in sys.modules, report["training"], report["last_training"])
+"""
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True,
+                          text=True, timeout=120)
+    assert done.stdout.split() == ["True", "False", "None"], done.stderr

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -435,6 +436,14 @@ def single_threaded_blas() -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1, user_api="blas")
+
+
+def warm_up() -> None:
+    """Load scikit-learn and set the BLAS limit on a thread of normal priority now, so
+    that the first ``train`` does not: measured, importing it took 0.9 s of a first
+    KNN train of 200 examples on an idle machine (``bench/first_train.py``), several
+    seconds under load at the training thread's nice +10. Returns at once."""
+    threading.Thread(target=single_threaded_blas, name="iml-warm-up", daemon=True).start()
 
 
 def load_model(folder: Path, prefer: str) -> Model | None:
