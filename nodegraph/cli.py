@@ -1,7 +1,7 @@
 """The ``nodegraph`` command line.
 
 ``nodegraph run PATCH``         run a patch (``--duration``, ``--report``, ``--set``,
-                                ``--offline``, ``--out FILE.wav``)
+                                ``--offline``, ``--out FILE.wav``, ``--control osc:PORT``)
 ``nodegraph edit [PATCH]``      the node editor (``--screenshot FILE.png --quit-after S``)
 ``nodegraph check PATCH..``     exit 0 when every patch is valid, 1 with file:line problems
 ``nodegraph nodes``             list node types (``--json`` full schemas, ``--markdown``
@@ -33,6 +33,7 @@ from typing import Any
 
 from .audio.chain import is_signal_node
 from .clock import RealClock, VirtualClock
+from .control_osc import OscControl, parse_control
 from .data_cli import add_parser as add_data_parser
 from .datalock import DataFolderBusy
 from .docs import node_reference
@@ -72,6 +73,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--set", action="append", default=[], metavar="NODE.PARAM=VALUE",
                      dest="overrides", help="override a node's param, or NAME=VALUE a param "
                      "the patch declares (value read as YAML)")
+    run.add_argument("--control", metavar="osc:PORT",
+                     help="drive the patch over OSC: /NODE/INLET args for any inlet, /save "
+                     "for the learned state (127.0.0.1; osc:HOST:PORT for another "
+                     "interface; docs/interop.md)")
     run.set_defaults(func=cmd_run)
 
     edit = sub.add_parser("edit", help="open a patch (or a new one) in the node editor")
@@ -154,6 +159,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.offline and args.duration is None:
         print("--offline needs --duration S", file=sys.stderr)
         return 2
+    control = None
+    if args.control:
+        if args.offline:
+            print("--control needs real time; run without --offline", file=sys.stderr)
+            return 2
+        try:
+            control = parse_control(args.control)
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 2
     try:
         engine = Engine.load(args.patch, args.overrides,
                              clock=VirtualClock() if args.offline else RealClock())
@@ -165,8 +180,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"--offline: {', '.join(live)} need(s) the wall clock; run without --offline",
               file=sys.stderr)
         return 2
-    if not args.offline and _renders_offline(engine, args.duration, live):
+    if not args.offline and not control and _renders_offline(engine, args.duration, live):
         engine = Engine(engine.patch, engine.registry, VirtualClock())
+    stack = contextlib.ExitStack()
     try:
         try:
             engine.open()
@@ -179,6 +195,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             except (ValueError, OSError) as exc:
                 print(f"--out: {exc}", file=sys.stderr)
                 return 2
+        if control is not None:
+            try:
+                server = OscControl(engine, *control)
+            except (OSError, ValueError) as exc:
+                print(f"--control: {exc}", file=sys.stderr)
+                return 2
+            stack.callback(server.close)
         log.info("running %s%s", args.patch,
                  f" for {args.duration:g} s" if args.duration else " (Ctrl-C stops)")
         with _terminate_ends_run(engine):
@@ -186,11 +209,13 @@ def cmd_run(args: argparse.Namespace) -> int:
                 duration = engine.run_offline(args.duration)
             else:
                 duration = engine.run_for(args.duration)
+        stack.close()  # no control message after the run
         report = engine.report(duration)
         engine.save_learned()  # what was learned during the run (Ctrl-C included)
         if engine.data_root is not None and engine.learns:
             log.info("learned state saved in %s", engine.data_root)
     finally:
+        stack.close()
         engine.close()
     _print_summary(report)
     if args.report:
