@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from nodegraph import BANG, NUMBER, VECTOR, Inlet, Inputs, Node, Outlet, Param, ParamError
+from nodegraph import BANG, NUMBER, TEXT, VECTOR, Inlet, Inputs, Node, Outlet, Param, ParamError
 from nodes.iml import algorithms
 from nodes.iml.algorithms import ALGORITHMS, SOLVERS, Model, Settings
 from nodes.iml.dataset import ExampleStore
@@ -43,6 +43,8 @@ class Regress(Node):
                                       "0: stop"),
         Inlet("delete_last", BANG, "delete the last round (one record, or one record_while "
                                    "pass)"),
+        Inlet("delete", TEXT, "delete the examples of these ids (separated by spaces), "
+                              "as examples() lists them"),
         Inlet("clear", BANG, "delete every example (the trained model stays)"),
         Inlet("train", BANG, "train from scratch on the examples, in the background"),
         Inlet("train_more", BANG, "continue training the current MLP from its weights "
@@ -113,12 +115,30 @@ class Regress(Node):
         self._store.save(folder, live=folder == self.ctx.data_dir)
         self._save_model(folder, self._model)
 
+    #: The params each algorithm uses (the rest do not apply: the editor hides them).
+    ALGORITHM_PARAMS = {
+        "mlp": {"hidden", "activation", "solver", "learning_rate", "max_iter", "alpha", "seed"},
+        "knn": {"k"}, "linear": {"alpha"}, "poly": {"degree", "alpha"}}
+
+    def param_applies(self, name: str) -> bool:
+        if name == "learning_rate":
+            return self.algorithm == "mlp" and self.solver != "lbfgs"
+        used = set().union(*self.ALGORITHM_PARAMS.values())
+        return name not in used or name in self.ALGORITHM_PARAMS[self.algorithm]
+
     # -- messages ------------------------------------------------------------------------------
 
     def process(self, inputs: Inputs) -> dict[str, Any] | None:
         changed = inputs.changed
         if "clear" in changed:
             self._store.clear()
+            self.ctx.learned(save=False)  # journaled
+        if "delete" in changed:
+            ids = str(inputs["delete"]).replace(",", " ").split()
+            deleted = self._store.delete(ids)
+            if deleted < len(set(ids)):
+                self.ctx.log.warning("delete: %d of %d ids are not recorded examples",
+                                     len(set(ids)) - deleted, len(set(ids)))
             self.ctx.learned(save=False)  # journaled
         if "delete_last" in changed:
             deleted = self._store.delete_last_round()

@@ -380,3 +380,29 @@ print("sklearn.neural_network" in sys.modules, report["training"], report["last_
     done = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True,
                           text=True, timeout=120)
     assert done.stdout.split() == ["True", "False", "None"], done.stderr
+
+
+def test_delete_removes_examples_by_id_and_the_journal_keeps_it(tmp_path):
+    d = Driver(make("algorithm: knn", path=tmp_path / "p.yaml"))
+    for i in range(3):
+        d.pair([i, i], [i, i, i])
+    ids = d.map.examples()[0]
+    d.send("delete", f"{ids[1]} nonsense")
+    assert d.map.examples()[0] == [ids[0], ids[2]]
+    assert d.map.report()["rounds"] == 2
+    d.engine.close()
+    reopened = Driver(make("algorithm: knn", path=tmp_path / "p.yaml"))
+    assert reopened.map.examples()[0] == [ids[0], ids[2]]
+    reopened.engine.close()
+
+
+def test_only_the_params_of_the_chosen_algorithm_apply():
+    from nodes.regress import Regress
+
+    applies = lambda **p: {n for n in ("hidden", "solver", "learning_rate", "k", "degree",  # noqa: E731
+                                       "alpha", "seed", "autorun")
+                           if Regress("m", p).param_applies(n)}
+    assert applies(algorithm="mlp") == {"hidden", "solver", "alpha", "seed", "autorun"}
+    assert "learning_rate" in applies(algorithm="mlp", solver="adam")
+    assert applies(algorithm="knn") == {"k", "autorun"}
+    assert applies(algorithm="poly") == {"degree", "alpha", "autorun"}
