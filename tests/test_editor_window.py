@@ -239,3 +239,28 @@ def test_the_real_face_chain_records_trains_and_runs_from_the_panel(xvfb_display
     assert colour_fraction(panel_shot, LANDMARKS_OVERLAY, 30) > 0.001
     assert colour_fraction(map_shot, (230, 77, 64), 20) > 0.005  # bookmark colours
     assert colour_fraction(map_shot, (64, 153, 230), 20) > 0.005
+
+
+def test_a_performer_rehearses_the_loop_with_keys_and_the_mouse(xvfb_display, tmp_path):
+    """The loop surface on the real nodes, from an empty dataset, real X input only."""
+    try:
+        FakeInput(xvfb_display).close()
+    except RuntimeError as exc:
+        pytest.skip(str(exc))
+    steps = run_scenario("loop", xvfb_display, tmp_path)
+    assert steps["loop"] == ["map", "explorer"]
+    shown = {name for name, on in steps["params_shown"].items() if on}
+    assert shown == {"algorithm", "k", "autorun"}  # knn: the mlp's params are hidden
+    assert steps["sliders_follow"] == pytest.approx(steps["first"], abs=1e-6)
+    assert steps["bookmarks"] == ["b1", "b2"]
+    assert steps["auditioned"] == pytest.approx(steps["first"], abs=1e-6)
+    assert steps["mode"] == "count-in"
+    assert steps["count_in_text"].endswith(" s") and "count-in" in steps["count_in_text"]
+    assert steps["rounds"] == 3 and all(n >= 2 for n in steps["per_round"])
+    assert steps["recorded_targets_match"]  # each pose paired with the sound playing
+    assert steps["running_plays_pose_2"]
+    assert steps["after_delete"] == steps["examples_before_delete"] - 1
+    assert steps["retrained"]
+    assert not {"error", "failed"} & set(steps["statuses"].values())
+    shot = read_png(steps["screenshot"])
+    assert shot.shape[:2] == (860, 1440)

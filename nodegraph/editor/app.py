@@ -36,6 +36,7 @@ from .canvas import Canvas
 from .commands import Shortcuts
 from .files import PatchFiles
 from .latent_map import LatentMap
+from .loop import LoopSurface
 from .menus import Menus
 from .palette import Palette
 from .panel import Panel
@@ -92,6 +93,7 @@ class EditorApp:
                 with dpg.child_window(tag="ng/side", width=-1, height=-STATUS_H) as self.side:
                     with dpg.tab_bar(tag="ng/tabs") as self.tabs:
                         with dpg.tab(label="Perform", tag="ng/tab/perform") as perform:
+                            self.loop = LoopSurface(self, perform)
                             self.panel = Panel(self, perform)
                         with dpg.tab(label="Latent map", tag="ng/tab/map") as self.map_tab:
                             self.latent_map = LatentMap(self, self.map_tab)
@@ -120,11 +122,14 @@ class EditorApp:
         self.worker.poll()
         self.canvas.sync()
         self.panel.sync()
+        self.loop.sync()
+        self.loop.update()
         now = time.monotonic()
         if now >= self._next["live"]:
             self._next["live"] = now + 1.0 / LIVE_HZ
             self.canvas.update_live()
             self.panel.update_live()
+            self.loop.update_live()
             playing = self.actions.playing
             self.menus.show_playing(playing)
             self.status.update(playing, self.engine.scheduler.ticks, self.engine.can_undo,
