@@ -118,7 +118,7 @@ class Engine:
         ``failed`` and left out; the rest run."""
         if self._opened:
             return
-        self._lock_data(self.data_root)
+        self.claim_data()
         self._opened = True
         for node_id in self.graph.order:
             self.runtime[node_id] = self._open_node(self.graph.nodes[node_id])
@@ -395,6 +395,13 @@ class Engine:
             self._lock_data(data_root)  # the patch's first learning node came by an edit
         if save:
             rn.node.save_state(data_root / rn.id)
+
+    def claim_data(self) -> None:
+        """Take the patch's data folder lock now, if its nodes learn (``open`` does it
+        too): raises DataFolderBusy naming the process that holds it. Lets a front end
+        check before it lets go of the patch it has open."""
+        if self._data_lock is None:
+            self._lock_data(self.data_root)
 
     def _lock_data(self, folder: Path | None) -> None:
         """Hold ``folder``'s lock instead of the current one (patches that learn)."""

@@ -128,6 +128,8 @@ def test_a_second_process_is_refused_naming_the_holder(tmp_path):
     try:
         with pytest.raises(DataFolderBusy, match=f"process {proc.pid}"):
             Engine.load(path).open()
+        with pytest.raises(DataFolderBusy):  # what the editor asks before it lets go
+            Engine.load(path).claim_data()
         run = subprocess.run([sys.executable, "-m", "nodegraph", "run", str(path),
                               "--duration", "0.1"], cwd=ROOT, capture_output=True,
                              text=True, timeout=60)

@@ -249,6 +249,8 @@ class EditorApp:
                 new = Engine.load(path, registry=registry)
             else:
                 new = Engine(Patch(path=path), registry)
+            if new.data_root != old.data_root:
+                new.claim_data()  # held by another process: the open patch stays open
             old.close()
             new.start()
             return new
