@@ -86,6 +86,9 @@ def _parser() -> argparse.ArgumentParser:
                       help="save a screenshot of the window when --quit-after ends")
     edit.add_argument("--quit-after", type=float, metavar="S",
                       help="run the graph and render for S seconds, then exit")
+    edit.add_argument("--control", metavar="osc:PORT",
+                      help="also drive the patch over OSC, as run --control does (a foot "
+                      "switch through an OSC bridge)")
     edit.set_defaults(func=cmd_edit)
 
     check = sub.add_parser("check", help="validate patches")
@@ -141,6 +144,13 @@ def cmd_edit(args: argparse.Namespace) -> int:
         print("nodegraph edit needs a display: no DISPLAY is set (on a server, run it "
               "under 'xvfb-run -a nodegraph edit ...')", file=sys.stderr)
         return 2
+    control = None
+    if args.control:
+        try:
+            control = parse_control(args.control)
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 2
     from .editor.app import edit, open_engine  # dearpygui only when editing
 
     try:
@@ -152,7 +162,12 @@ def cmd_edit(args: argparse.Namespace) -> int:
     except DataFolderBusy as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    return edit(engine, args.screenshot, args.quit_after)
+    try:
+        return edit(engine, args.screenshot, args.quit_after, control)
+    except OSError as exc:  # the control port
+        print(f"--control: {exc}", file=sys.stderr)
+        engine.close()
+        return 2
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -59,6 +59,7 @@ class OscControl:
         """Start listening; OSError saying what to do when the port cannot be bound."""
         from nodes.interop import osc  # python-osc and the shared port servers
 
+        #: where messages go (the editor points it at a patch it opens later)
         self.engine = engine
         self._warned: set[str] = set()
         self._subscription = osc.listen(host, port, "/*", self._message)

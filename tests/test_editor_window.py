@@ -166,6 +166,44 @@ def test_edit_command_renders_runs_and_screenshots(xvfb_display, tmp_path):
     assert "show: [-0.5 0 0.5]" in result.stderr
 
 
+def test_edit_command_takes_loop_actions_over_osc(xvfb_display, tmp_path):
+    """``nodegraph edit --control osc:PORT``: a foot switch (here python-osc) bookmarks
+    and records in the open editor; both are on disk at once."""
+    import json
+    import socket
+    import time
+
+    from pythonosc.udp_client import SimpleUDPClient
+
+    patch = tmp_path / "foot.yaml"
+    patch.write_text("format: nodegraph/1\nnodes:\n"
+                     "  explorer: {type: latent-explorer, params: {size: 2}}\n"
+                     "  map: {type: regress, params: {algorithm: knn}}\n"
+                     "links:\n  - explorer.out -> map.target\n")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nodegraph", "edit", str(patch), "--control", f"osc:{port}",
+         "--quit-after", "60"], env=editor_env(xvfb_display, tmp_path), cwd=ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    bookmarks = tmp_path / "foot.data" / "explorer" / "bookmarks.json"
+    journal = tmp_path / "foot.data" / "map" / "journal.jsonl"
+    osc = SimpleUDPClient("127.0.0.1", port)
+    try:
+        deadline = time.monotonic() + 50
+        while not (bookmarks.exists() and journal.exists() and journal.read_text()):
+            assert proc.poll() is None and time.monotonic() < deadline, "nothing arrived"
+            osc.send_message("/explorer/bookmark", "foot")
+            osc.send_message("/map/x", [0.5])
+            osc.send_message("/map/record", [])
+            time.sleep(0.3)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert list(json.loads(bookmarks.read_text())["bookmarks"]) == ["foot"]
+
+
 def test_edit_command_without_a_display_says_what_to_do(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env["PYTHONPATH"] = str(ROOT)

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import dearpygui.dearpygui as dpg
 
+from ..control_osc import OscControl
 from ..engine import Engine
 from ..errors import PatchError
 from ..patch import Patch
@@ -77,6 +78,8 @@ class EditorApp:
         self.actions = Actions(self)
         self.files = PatchFiles(self)
         self.presentation = False
+        #: OSC control of the open patch (``nodegraph edit --control``), or None
+        self.control: OscControl | None = None
         #: set by quit(); the loop ends after the current frame
         self.quitting = False
         self._next = {"live": 0.0, "map": 0.0, "title": 0.0}
@@ -263,6 +266,8 @@ class EditorApp:
                 self.status.error(f"could not open {path}: {job.error}")
                 return
             self.engine = job.result
+            if self.control is not None:
+                self.control.engine = self.engine
             self.canvas.clear()
             if path is not None:
                 self.files.recent.add(path)
@@ -280,14 +285,26 @@ def open_engine(path: Path | None) -> Engine:
     return Engine(Patch(path=path))
 
 
-def edit(engine: Engine, screenshot: Path | None = None, quit_after: float | None = None) -> int:
-    """Edit ``engine``'s patch in a window, playing it; returns an exit status."""
-    app = EditorApp(engine)
+def edit(engine: Engine, screenshot: Path | None = None, quit_after: float | None = None,
+         control: tuple[str, int] | None = None) -> int:
+    """Edit ``engine``'s patch in a window, playing it; returns an exit status.
+    ``control``: (host, port) to drive the patch over OSC as well (``--control``); an
+    OSError when that port cannot be bound, before the window opens."""
+    osc = OscControl(engine, *control) if control is not None else None
+    try:
+        app = EditorApp(engine)
+    except BaseException:
+        if osc is not None:
+            osc.close()
+        raise
+    app.control = osc
     if engine.patch.path is not None:
         app.files.recent.add(engine.patch.path)
         app.menus.refresh_recent()
     try:
         app.run(quit_after, screenshot)
     finally:
+        if osc is not None:
+            osc.close()
         app.close()
     return 0
