@@ -678,6 +678,18 @@ def loop(tmp: Path) -> dict[str, Any]:
     steps["retrained"] = regress.report()["last_training"] is not None
     steps["state_text"] = dpg.get_value("ng/loop/state")
     steps["screenshot"] = str(app.screenshot(tmp / "loop.png"))
+    user.keys("m")                                        # play-along over b1, b2
+    steps["play_mode"] = dpg.get_value("ng/loop/mode")
+    app.engine.do(SetParam("pose", "value", [5.0, 5.0]))
+    rounds = regress.report()["rounds"]
+    user.keys("r")
+    settle_on(lambda: app.loop._timed is None and not regress.report()["recording"])
+    ids_after, _, targets_after = regress.examples()
+    new = [y for i, y in zip(ids_after, targets_after) if i not in ids]
+    steps["play_along_rounds"] = regress.report()["rounds"] - rounds
+    steps["play_along_targets"] = sorted({tuple(np.round(y, 5)) for y in new})
+    steps["bookmark_points"] = sorted(tuple(np.round(v, 5)) for v in
+                                      explorer.bookmarks().values())
     steps["trained_before"] = trained_before
     steps["statuses"] = {n: rn.status for n, rn in runtime.items()}
     user.input.close()

@@ -299,6 +299,9 @@ def test_a_performer_rehearses_the_loop_with_keys_and_the_mouse(xvfb_display, tm
     assert steps["running_plays_pose_2"]
     assert steps["after_delete"] == steps["examples_before_delete"] - 1
     assert steps["retrained"]
+    assert steps["play_mode"] == "play-along"
+    assert steps["play_along_rounds"] == 2  # one round per bookmark, each with its sound
+    assert steps["play_along_targets"] == steps["bookmark_points"]
     assert not {"error", "failed"} & set(steps["statuses"].values())
     shot = read_png(steps["screenshot"])
     assert shot.shape[:2] == (860, 1440)

@@ -10,8 +10,11 @@ goes through ``engine.send``, like the panel's buttons:
   round, each with its key; the example count and rounds, a training progress bar
   with the loss, and a count-in readout;
 - **record modes**: ``one`` (one example), ``hold`` (records while the key is held;
-  the button starts and stops), ``toggle`` (press to start, press to stop) and
-  ``count-in`` (counts ``count_in`` seconds down, then records for ``seconds``);
+  the button starts and stops), ``toggle`` (press to start, press to stop),
+  ``count-in`` (counts ``count_in`` seconds down, then records for ``seconds``) and
+  ``play-along`` (Wekinator's: each bookmark and candidate in turn is recalled, then
+  after the count-in recorded for ``seconds`` while the performer follows it; one round
+  each);
 - **latent sliders** that follow the current point (after a randomize or a recall)
   and move one axis at a time (sending the whole point, so the others stay);
 - **bookmarks and candidates** as buttons that audition on click (``recall``; while
@@ -43,7 +46,7 @@ if TYPE_CHECKING:
 
 LEARNER_INLETS = frozenset({"record", "record_while", "train", "run", "delete"})
 CHOOSER_INLETS = frozenset({"randomize", "bookmark", "recall", "point"})
-RECORD_MODES = ("one", "hold", "toggle", "count-in")
+RECORD_MODES = ("one", "hold", "toggle", "count-in", "play-along")
 BUTTON_W, BUTTON_H = 112, 40
 #: Examples listed at most (newest rounds first); the rest are counted.
 EXAMPLES_SHOWN = 120
@@ -78,12 +81,16 @@ def find_pair(graph: Graph) -> tuple[str | None, str | None]:
 
 
 @dataclass
-class _Recording:
-    """A count-in or timed recording under way (monotonic seconds)."""
+class _Schedule:
+    """Timed recording under way: ``(monotonic seconds, action, bookmark)`` events in
+    time order, action "recall", "on" (record_while 1) or "off" (record_while 0)."""
 
-    starts: float
-    ends: float
-    started: bool = False
+    events: list[tuple[float, str, str]]
+    recording: bool = False
+    #: the bookmark being played along with, and its place in the sequence
+    playing: str = ""
+    step: int = 0
+    steps: int = 1
 
 
 class LoopSurface:
@@ -99,7 +106,7 @@ class LoopSurface:
         self._names: tuple[str, ...] = ()
         self._example_ids: tuple[str, ...] = ()
         self._point: list[float] = []
-        self._timed: _Recording | None = None
+        self._timed: _Schedule | None = None
         self._holding = False
         #: what the last loop action did (tests, the status line)
         self.last_action = ""
@@ -143,7 +150,7 @@ class LoopSurface:
                                    tag=f"ng/loop/{action}", user_data=action,
                                    callback=lambda s, a, u: self.act(u))
         with dpg.group(horizontal=True, **p):
-            dpg.add_combo(RECORD_MODES, default_value="one", width=84, tag="ng/loop/mode")
+            dpg.add_combo(RECORD_MODES, default_value="one", width=100, tag="ng/loop/mode")
             dpg.add_text("in", color=DIM_TEXT)
             dpg.add_input_float(default_value=3.0, width=58, step=0, format="%.1f s",
                                 tag="ng/loop/count_in", min_value=0.0, min_clamped=True)
@@ -202,20 +209,31 @@ class LoopSurface:
         mode = dpg.get_value("ng/loop/mode")
         if mode == "one":
             self._send(self.learner, "record")
-        elif mode == "count-in":
+        elif mode in ("count-in", "play-along"):
             if self._timed is not None:  # pressed again: stop
                 self._stop_timed()
                 return
+            names = self._point_names() if mode == "play-along" else [""]
+            if not names:
+                self.app.status.error("play-along: bookmark some sounds first (B)")
+                return
+            count = float(dpg.get_value("ng/loop/count_in"))
+            take = float(dpg.get_value("ng/loop/seconds"))
             now = time.monotonic()
-            starts = now + float(dpg.get_value("ng/loop/count_in"))
-            self._timed = _Recording(starts, starts + float(dpg.get_value("ng/loop/seconds")))
+            events = []
+            for i, name in enumerate(names):
+                start = now + i * (count + take)
+                if name:
+                    events.append((start, "recall", name))
+                events += [(start + count, "on", name), (start + count + take, "off", name)]
+            self._timed = _Schedule(events, steps=len(names))
         else:  # hold (the key's release stops it; the button toggles) or toggle
             on = not report.get("recording")
             self._holding = on and mode == "hold"
             self._send(self.learner, "record_while", 1.0 if on else 0.0)
 
     def _stop_timed(self) -> None:
-        if self._timed is not None and self._timed.started:
+        if self._timed is not None and self._timed.recording:
             self._send(self.learner, "record_while", 0.0)
         self._timed = None
 
@@ -252,29 +270,35 @@ class LoopSurface:
     # -- live -------------------------------------------------------------------------------
 
     def update(self) -> None:
-        """Every frame: the count-in clock (cheap)."""
+        """Every frame: the count-in and play-along clock (cheap)."""
         timed = self._timed
         if timed is None or self.learner is None:
             return
         now = time.monotonic()
-        if not timed.started and now >= timed.starts:
-            timed.started = True
-            self._send(self.learner, "record_while", 1.0)
-        if timed.started and now >= timed.ends:
-            self._stop_timed()
+        while timed.events and timed.events[0][0] <= now:
+            _, action, name = timed.events.pop(0)
+            if action == "recall":
+                timed.playing, timed.step = name, timed.step + 1
+                self._send(self.chooser, "recall", name)
+            else:
+                timed.recording = action == "on"
+                self._send(self.learner, "record_while", 1.0 if timed.recording else 0.0)
+        if not timed.events:
+            self._timed = None
 
     def update_live(self) -> None:
         """At the live rate: readouts, sliders, point buttons, the example list."""
         if self.learner is None:
             return
         report = self._report(self.learner)
-        timed, now = self._timed, time.monotonic()
-        if timed is not None and not timed.started:
-            phase = f"count-in {timed.starts - now:.1f} s"
-        elif timed is not None:
-            phase = f"RECORDING {timed.ends - now:.1f} s left"
-        else:
-            phase = "RECORDING" if report.get("recording") else ""
+        phase = "RECORDING" if report.get("recording") else ""
+        timed = self._timed
+        if timed is not None and timed.events:
+            left = timed.events[0][0] - time.monotonic()
+            phase = f"RECORDING {left:.1f} s left" if timed.recording else \
+                f"count-in {left:.1f} s"
+            if timed.playing:
+                phase += f"  play-along {timed.step}/{timed.steps}: {timed.playing}"
         running = "running" if report.get("running") else "not running"
         trained = report.get("model") or "nothing trained"
         dpg.set_value("ng/loop/state", f"examples {report.get('examples', 0)} in "
