@@ -691,6 +691,10 @@ def loop(tmp: Path) -> dict[str, Any]:
     steps["bookmark_points"] = sorted(tuple(np.round(v, 5)) for v in
                                       explorer.bookmarks().values())
     steps["trained_before"] = trained_before
+    user.keys("e", ctrl=True)                             # presentation mode
+    user.frames(6)
+    steps["presentation_button"] = list(dpg.get_item_rect_size("ng/loop/record"))
+    steps["presentation_shot"] = str(app.screenshot(tmp / "loop-presentation.png"))
     steps["statuses"] = {n: rn.status for n, rn in runtime.items()}
     user.input.close()
     app.close()

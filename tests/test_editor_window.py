@@ -302,6 +302,7 @@ def test_a_performer_rehearses_the_loop_with_keys_and_the_mouse(xvfb_display, tm
     assert steps["play_mode"] == "play-along"
     assert steps["play_along_rounds"] == 2  # one round per bookmark, each with its sound
     assert steps["play_along_targets"] == steps["bookmark_points"]
+    assert steps["presentation_button"][0] >= 200  # Ctrl+E: the loop's buttons grow
     assert not {"error", "failed"} & set(steps["statuses"].values())
     shot = read_png(steps["screenshot"])
     assert shot.shape[:2] == (860, 1440)

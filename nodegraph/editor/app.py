@@ -230,6 +230,7 @@ class EditorApp:
         """Presentation mode: the side panel fills the window; the canvas hides."""
         self.presentation = not self.presentation
         dpg.configure_item(self.canvas_area, show=not self.presentation)
+        self.loop.set_large(self.presentation)
 
     def quit(self) -> None:
         self.quitting = True

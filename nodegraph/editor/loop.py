@@ -7,7 +7,7 @@ and, feeding its ``target``, a point chooser (inlets ``randomize``, ``bookmark``
 goes through ``engine.send``, like the panel's buttons:
 
 - **buttons** Randomize, Bookmark, Record, Train (Cancel while training), Run, Undo
-  round, each with its key; the example count and rounds, a training progress bar
+  round, each with its key (twice as large in presentation mode); the example count and rounds, a training progress bar
   with the loss, and a count-in readout;
 - **record modes**: ``one`` (one example), ``hold`` (records while the key is held;
   the button starts and stops), ``toggle`` (press to start, press to stop),
@@ -48,6 +48,9 @@ LEARNER_INLETS = frozenset({"record", "record_while", "train", "run", "delete"})
 CHOOSER_INLETS = frozenset({"randomize", "bookmark", "recall", "point"})
 RECORD_MODES = ("one", "hold", "toggle", "count-in", "play-along")
 BUTTON_W, BUTTON_H = 112, 40
+#: Presentation mode (the panel fills the window): bigger buttons and sliders.
+LARGE_BUTTON_W, LARGE_BUTTON_H = 240, 72
+SLIDER_H, LARGE_SLIDER_H = 90, 180
 #: Examples listed at most (newest rounds first); the rest are counted.
 EXAMPLES_SHOWN = 120
 BUTTONS_PER_ROW = 4
@@ -108,6 +111,9 @@ class LoopSurface:
         self._point: list[float] = []
         self._timed: _Schedule | None = None
         self._holding = False
+        self._large = False
+        self._lit = {"on": _button_theme((40, 110, 70)), "rec": _button_theme((170, 40, 40))}
+        self._shown_lights: dict[str, str | None] = {}
         #: what the last loop action did (tests, the status line)
         self.last_action = ""
         with dpg.handler_registry():
@@ -134,7 +140,7 @@ class LoopSurface:
 
     def _build(self, size: int) -> None:
         dpg.delete_item(self.root, children_only=True)
-        self._names, self._example_ids = (), ()
+        self._names, self._example_ids, self._shown_lights = (), (), {}
         if self.learner is None:
             return
         p = {"parent": self.root}
@@ -162,7 +168,7 @@ class LoopSurface:
         if self.chooser is not None and size:
             with dpg.group(horizontal=True, **p):
                 for i in range(size):
-                    dpg.add_slider_float(vertical=True, height=90, width=22, format="",
+                    dpg.add_slider_float(vertical=True, height=SLIDER_H, width=22, format="",
                                          min_value=-SLIDER_RANGE, max_value=SLIDER_RANGE,
                                          tag=f"ng/loop/axis/{i}", user_data=i,
                                          callback=lambda s, a, u: self._axis_moved(u, a))
@@ -171,6 +177,21 @@ class LoopSurface:
         dpg.add_text("examples, newest first: > audition, x delete", color=DIM_TEXT, **p)
         dpg.add_child_window(height=170, tag="ng/loop/examples", **p)
         dpg.add_separator(**p)
+        self.set_large(self._large)
+
+    def set_large(self, large: bool) -> None:
+        """Presentation mode: the loop's buttons and sliders grow to play from a
+        distance (and back)."""
+        self._large = large
+        w, h = (LARGE_BUTTON_W, LARGE_BUTTON_H) if large else (BUTTON_W, BUTTON_H)
+        for action in ("randomize", "bookmark", "record", "train", "run", "undo_round"):
+            if dpg.does_item_exist(f"ng/loop/{action}"):
+                dpg.configure_item(f"ng/loop/{action}", width=w, height=h)
+        i = 0
+        while dpg.does_item_exist(f"ng/loop/axis/{i}"):
+            dpg.configure_item(f"ng/loop/axis/{i}", height=LARGE_SLIDER_H if large else SLIDER_H,
+                               width=44 if large else 22)
+            i += 1
 
     # -- actions (buttons and keys) -----------------------------------------------------
 
@@ -314,12 +335,20 @@ class LoopSurface:
                            else "Train [T]")
         dpg.configure_item("ng/loop/run", label="Running [P]" if report.get("running")
                            else "Run [P]")
-        dpg.configure_item("ng/loop/record", label="Stop [R]" if report.get("recording")
-                           or timed is not None else "Record [R]")
+        recording = bool(report.get("recording") or timed is not None)
+        dpg.configure_item("ng/loop/record", label="Stop [R]" if recording else "Record [R]")
+        self._light("ng/loop/record", "rec" if recording else None)
+        self._light("ng/loop/run", "on" if report.get("running") else None)
         if self.chooser is not None:
             self._show_point()
             self._show_point_buttons()
         self._show_examples()
+
+    def _light(self, tag: str, light: str | None) -> None:
+        """Colour a button: "on" green, "rec" red, None the default."""
+        if self._shown_lights.get(tag, None) != light:
+            self._shown_lights[tag] = light
+            dpg.bind_item_theme(tag, self._lit[light] if light else 0)
 
     def _show_point(self) -> None:
         values = self._report(self.chooser).get("values")
@@ -408,6 +437,15 @@ class LoopSurface:
     def _send(self, node_id: str | None, inlet: str, value: Any = True) -> None:
         if node_id is not None:
             self.app.actions.send(node_id, inlet, value)
+
+
+def _button_theme(colour: tuple[int, int, int]) -> int | str:
+    with dpg.theme() as theme:
+        with dpg.theme_component(dpg.mvButton):
+            dpg.add_theme_color(dpg.mvThemeCol_Button, colour)
+            dpg.add_theme_color(dpg.mvThemeCol_ButtonHovered, tuple(min(255, c + 30)
+                                                                     for c in colour))
+    return theme
 
 
 def _ctrl_down() -> bool:
