@@ -114,8 +114,6 @@ class LoopSurface:
         self._large = False
         self._lit = {"on": _button_theme((40, 110, 70)), "rec": _button_theme((170, 40, 40))}
         self._shown_lights: dict[str, str | None] = {}
-        #: what the last loop action did (tests, the status line)
-        self.last_action = ""
         with dpg.handler_registry():
             dpg.add_key_press_handler(callback=self._key_pressed, tag="ng/loop/keys")
             dpg.add_key_release_handler(callback=self._key_released, tag="ng/loop/keys-up")
@@ -141,6 +139,7 @@ class LoopSurface:
     def _build(self, size: int) -> None:
         dpg.delete_item(self.root, children_only=True)
         self._names, self._example_ids, self._shown_lights = (), (), {}
+        self._timed = None  # a count-in under way was for the nodes shown before
         if self.learner is None:
             return
         p = {"parent": self.root}
@@ -201,6 +200,7 @@ class LoopSurface:
             return
         learner, chooser = self.learner, self.chooser
         report = self._report(learner)
+        self.app.status.info(f"loop: {action.replace('_', ' ')}")  # a refusal says why after
         if action == "randomize" and chooser:
             self._send(chooser, "randomize")
         elif action == "bookmark" and chooser:
@@ -222,9 +222,7 @@ class LoopSurface:
             n = int(action.rpartition("_")[2])
             if n <= len(names):
                 self._send(chooser, "recall", names[n - 1])
-        else:
-            return
-        self.last_action = action
+
 
     def _record_pressed(self, report: dict[str, Any]) -> None:
         mode = dpg.get_value("ng/loop/mode")
