@@ -104,7 +104,8 @@ def test_the_whole_loop_over_osc_then_ctrl_c_saves(tmp_path):
     assert node["running"] and node["trained"] and node["examples"] == 2
 
 
-def test_ctrl_c_saves_examples_into_the_snapshot(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_sigterm_saves_examples_into_the_snapshot(tmp_path, stop):
     patch = tmp_path / "p.yaml"
     patch.write_text(PATCH)
     port = _free_udp_port()
@@ -121,7 +122,7 @@ def test_ctrl_c_saves_examples_into_the_snapshot(tmp_path):
         time.sleep(0.2)
         osc.send_message("/map/record", [])
         _wait_for(lambda: journal.exists() and journal.read_text(), "the journal")
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop)
         proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
