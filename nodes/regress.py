@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from nodegraph import BANG, NUMBER, TEXT, VECTOR, Inlet, Inputs, Node, Outlet, Param, ParamError
-from nodes.iml import algorithms
+from nodes.iml import algorithms, per_output
 from nodes.iml.algorithms import ALGORITHMS, SOLVERS, Model, Settings
 from nodes.iml.dataset import ExampleStore
 from nodes.iml.mlp import ACTIVATIONS
@@ -74,6 +74,9 @@ class Regress(Node):
     degree = Param("int", 2, "poly: polynomial degree", range=(1, 6))
     seed = Param("int", 0, "mlp: random seed of the initial weights (same seed, same "
                  "examples: same network)", range=(0, 2**31 - 1))
+    outputs = Param("text", "", "one model per output (Wekinator's way), one entry per "
+                    "output value: an algorithm, or algorithm:inputs, e.g. 'knn knn mlp:0,2 "
+                    "linear:1'; empty: one model for all outputs with algorithm")
     autorun = Param("bool", False, "run from the start (examples saved without a trained "
                     "model are trained first)")
 
@@ -82,6 +85,14 @@ class Regress(Node):
         if not self.hidden or any(not v.is_integer() for v in self.hidden):
             raise ParamError(f"hidden must list whole numbers of units, one per layer, "
                              f"e.g. [16, 16]; got {self.hidden}")
+        try:
+            self._output_specs = per_output.parse_outputs(self.outputs)
+        except ValueError as exc:
+            raise ParamError(str(exc)) from None
+
+    def on_param(self, name: str, value: Any) -> None:
+        if name == "outputs":
+            self._output_specs = per_output.parse_outputs(value)
 
     # -- life cycle ----------------------------------------------------------------------------
 
@@ -96,7 +107,7 @@ class Regress(Node):
         folder = self.ctx.data_dir
         self._store.open(folder)
         if folder is not None and folder.is_dir():
-            self._model = algorithms.load_model(folder, self.algorithm)
+            self._model = per_output.load_model(folder, bool(self._output_specs), self.algorithm)
         self._ready = True
         if not self.ctx.offline:
             algorithms.warm_up()  # the first train answers at once
@@ -121,10 +132,13 @@ class Regress(Node):
         "knn": {"k"}, "linear": {"alpha"}, "poly": {"degree", "alpha"}}
 
     def param_applies(self, name: str) -> bool:
+        chosen = {spec.algorithm for spec in self._output_specs} or {self.algorithm}
+        if name == "algorithm":
+            return not self._output_specs
         if name == "learning_rate":
-            return self.algorithm == "mlp" and self.solver != "lbfgs"
+            return "mlp" in chosen and self.solver != "lbfgs"
         used = set().union(*self.ALGORITHM_PARAMS.values())
-        return name not in used or name in self.ALGORITHM_PARAMS[self.algorithm]
+        return name not in used or any(name in self.ALGORITHM_PARAMS[a] for a in chosen)
 
     # -- messages ------------------------------------------------------------------------------
 
@@ -214,8 +228,11 @@ class Regress(Node):
         _, x, y = self._store.arrays()
         settings = self._settings()
         previous = self._model if warm else None
+        specs = self._output_specs
 
         def fit(job: TrainingJob) -> Model:
+            if specs:
+                return per_output.fit(specs, settings, x, y, job, previous)
             return algorithms.fit(settings, x, y, job, previous)
 
         # Offline renders train inline, so that a render is deterministic; a failure
@@ -261,7 +278,7 @@ class Regress(Node):
         if model is not None:
             model.save(folder)
         if folder.is_dir():
-            algorithms.remove_other_models(folder, model)
+            per_output.remove_other_models(folder, model)
 
     # -- any thread ------------------------------------------------------------------------------
 

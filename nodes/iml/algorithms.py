@@ -211,10 +211,12 @@ def fit_mlp(s: Settings, x: np.ndarray, y: np.ndarray, job: Job,
         return tuple(Layer(w.astype(np.float64), b.astype(np.float64), a)
                      for w, b, a in zip(est.coefs_, est.intercepts_, acts))
 
+    target = v[:, 0] if v.shape[1] == 1 else v  # one output: the 1-D y scikit-learn wants
+
     def run(iterations: int) -> int:
         est.max_iter = iterations
         try:
-            est.fit(u, v)
+            est.fit(u, target)
         except ValueError:
             if not all(np.isfinite(w).all() for w in est.coefs_ + est.intercepts_):
                 raise Diverged("the weights became NaN or infinite") from None
@@ -388,8 +390,10 @@ def fit_poly(s: Settings, x: np.ndarray, y: np.ndarray, job: Job,
     expand = PolynomialFeatures(degree, include_bias=False).fit(u)
     ridge = Ridge(alpha=s.alpha).fit(expand.transform(u), y)
     cls = LinearModel if s.algorithm == "linear" else PolyModel
-    model = cls(degree, x_shift, x_scale, expand.powers_, ridge.coef_.T.copy(),
-                np.asarray(ridge.intercept_, dtype=np.float64))
+    outputs = y.shape[1]  # scikit-learn drops the output axis of a one-output fit
+    model = cls(degree, x_shift, x_scale, expand.powers_,
+                np.reshape(ridge.coef_, (outputs, -1)).T.copy(),
+                np.reshape(np.asarray(ridge.intercept_, dtype=np.float64), outputs))
     job.step(1.0, _scaled_mse(model.predict(x), y, _output_scaling(y)[1]))
     return model
 
