@@ -1,7 +1,8 @@
 """The ``nodegraph`` command line.
 
 ``nodegraph run PATCH``         run a patch (``--duration``, ``--report``, ``--set``,
-                                ``--offline``, ``--out FILE.wav``, ``--allow-write PATH``)
+                                ``--offline``, ``--out FILE.wav``, ``--allow-write PATH``,
+                                ``--control osc:PORT``)
 ``nodegraph edit [PATCH]``      the node editor (``--screenshot FILE.png --quit-after S``)
 ``nodegraph check PATCH..``     exit 0 when every patch is valid, 1 with file:line problems
 ``nodegraph nodes``             list node types (``--json`` full schemas, ``--markdown``
@@ -24,13 +25,18 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from .audio.chain import is_signal_node
 from .clock import RealClock, VirtualClock
+from .control_osc import OscControl, parse_control
 from .data_cli import add_parser as add_data_parser
+from .datalock import DataFolderBusy
 from .docs import node_reference
 from .engine import Engine
 from .errors import PatchError
@@ -75,6 +81,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--set", action="append", default=[], metavar="NODE.PARAM=VALUE",
                      dest="overrides", help="override a node's param, or NAME=VALUE a param "
                      "the patch declares (value read as YAML)")
+    run.add_argument("--control", metavar="osc:PORT",
+                     help="drive the patch over OSC: /NODE/INLET args for any inlet, /save "
+                     "for the learned state (127.0.0.1; osc:HOST:PORT for another "
+                     "interface; docs/interop.md)")
     run.set_defaults(func=cmd_run)
 
     edit = sub.add_parser("edit", help="open a patch (or a new one) in the node editor")
@@ -84,6 +94,9 @@ def _parser() -> argparse.ArgumentParser:
                       help="save a screenshot of the window when --quit-after ends")
     edit.add_argument("--quit-after", type=float, metavar="S",
                       help="run the graph and render for S seconds, then exit")
+    edit.add_argument("--control", metavar="osc:PORT",
+                      help="also drive the patch over OSC, as run --control does (a foot "
+                      "switch through an OSC bridge)")
     edit.set_defaults(func=cmd_edit)
 
     check = sub.add_parser("check", help="validate patches")
@@ -153,20 +166,46 @@ def cmd_edit(args: argparse.Namespace) -> int:
         print("nodegraph edit needs a display: no DISPLAY is set (on a server, run it "
               "under 'xvfb-run -a nodegraph edit ...')", file=sys.stderr)
         return 2
+    control = None
+    if args.control:
+        try:
+            control = parse_control(args.control)
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 2
     from .editor.app import edit, open_engine  # dearpygui only when editing
 
     try:
         engine = open_engine(args.patch)
+        engine.open()
     except PatchError as exc:
         _print_problems(exc)
         return 1
-    return edit(engine, args.screenshot, args.quit_after)
+    except DataFolderBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        return edit(engine, args.screenshot, args.quit_after, control)
+    except OSError as exc:  # the control port
+        print(f"--control: {exc}", file=sys.stderr)
+        engine.close()
+        return 2
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     if args.offline and args.duration is None:
         print("--offline needs --duration S", file=sys.stderr)
         return 2
+    control = None
+    if args.control:
+        if args.offline:
+            print("--control needs real time; run without --offline", file=sys.stderr)
+            return 2
+        try:
+            control = parse_control(args.control)
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 2
     try:
         engine = Engine.load(args.patch, args.overrides,
                              clock=VirtualClock() if args.offline else RealClock(),
@@ -179,24 +218,42 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"--offline: {', '.join(live)} need(s) the wall clock; run without --offline",
               file=sys.stderr)
         return 2
-    if not args.offline and _renders_offline(engine, args.duration, live):
+    if not args.offline and not control and _renders_offline(engine, args.duration, live):
         engine = Engine(engine.patch, engine.registry, VirtualClock(), args.allow_write)
+    stack = contextlib.ExitStack()
     try:
-        engine.open()
+        try:
+            engine.open()
+        except DataFolderBusy as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
         if args.out:
             try:
                 engine.audio.record(args.out)
             except (ValueError, OSError) as exc:
                 print(f"--out: {exc}", file=sys.stderr)
                 return 2
+        if control is not None:
+            try:
+                server = OscControl(engine, *control)
+            except (OSError, ValueError) as exc:
+                print(f"--control: {exc}", file=sys.stderr)
+                return 2
+            stack.callback(server.close)
         log.info("running %s%s", args.patch,
                  f" for {args.duration:g} s" if args.duration else " (Ctrl-C stops)")
-        if engine.clock.virtual:
-            duration = engine.run_offline(args.duration)
-        else:
-            duration = engine.run_for(args.duration)
+        with _terminate_ends_run(engine):
+            if engine.clock.virtual:
+                duration = engine.run_offline(args.duration)
+            else:
+                duration = engine.run_for(args.duration)
+        stack.close()  # no control message after the run
         report = engine.report(duration)
+        engine.save_learned()  # what was learned during the run (Ctrl-C included)
+        if engine.data_root is not None and engine.learns:
+            log.info("learned state saved in %s", engine.data_root)
     finally:
+        stack.close()
         engine.close()
     _print_summary(report)
     if args.report:
@@ -209,6 +266,19 @@ def cmd_run(args: argparse.Namespace) -> int:
             return 1
         print(f"wrote {recorder.path} ({recorder.frames / recorder.sr:.2f} s)")
     return 0
+
+
+@contextlib.contextmanager
+def _terminate_ends_run(engine: Engine) -> Iterator[None]:
+    """SIGTERM ends the run as Ctrl-C does, so that learned state is saved."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, lambda *_: engine.request_end("SIGTERM"))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _renders_offline(engine: Engine, duration: float | None, live: list[str]) -> bool:

@@ -136,6 +136,16 @@ class Context:
         root = self._engine.data_root
         return None if root is None else root / self.id
 
+    def learned(self, save: bool = True) -> None:
+        """Say that this node's learned state changed, so that nothing learned is lost.
+
+        With a data folder, ``save=True`` writes it at once through ``save_state`` (on
+        the calling thread, which must then be the control thread: atomic writes of
+        small files); ``save=False`` means the node already put it on disk itself (a
+        journal). A patch never saved has no data folder: it shows as unsaved, and
+        saving it writes every node's learned state."""
+        self._engine.learned(self._rn, save)
+
     def inlet_info(self, inlet: str) -> PortInfo:
         """What the patch check learned about the vectors arriving at ``inlet``."""
         return self._engine.graph.arriving(self.id, inlet)

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .datalock import DataFolderBusy, DataLock
 from .engine import Engine
 from .errors import PatchError
 
@@ -47,7 +48,18 @@ def add_parser(sub: Any) -> None:
 def cmd_import(args: argparse.Namespace) -> int:
     from nodes.interop.flucoma_files import import_files
 
-    return _run(args, lambda holder: import_files(holder, args.files, args.replace))
+    def locked_import(holder: Any) -> list[str]:
+        # Not while the patch runs elsewhere: a running patch that learns holds its
+        # data folder's lock (and so the folder exists).
+        root = holder.folder.parent
+        lock = DataLock(root) if root.is_dir() else None
+        try:
+            return import_files(holder, args.files, args.replace)
+        finally:
+            if lock is not None:
+                lock.release()
+
+    return _run(args, locked_import)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -66,7 +78,7 @@ def _run(args: argparse.Namespace, action: Any) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 1
-    except (DataError, FormatError, OSError) as exc:
+    except (DataError, FormatError, OSError, DataFolderBusy) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     for line in lines:

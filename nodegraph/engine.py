@@ -35,6 +35,7 @@ from .audio.engine import AudioEngine
 from .clock import Clock, RealClock, VirtualClock
 from .confine import WriteRoots
 from .context import Context
+from .datalock import DataLock
 from .edits import Command
 from .errors import COMMAND_LINE, EditError, PatchError, Problem, shown
 from .graph import Graph, check_patch
@@ -79,6 +80,8 @@ class Engine:
         self.started_at: float | None = None
         #: why a node asked to end the run (``Context.end_run``), or None
         self.end_reason: str | None = None
+        #: the data folder's lock while open (patches whose nodes learn, saved ones)
+        self._data_lock: DataLock | None = None
 
     @classmethod
     def load(cls, path: str | Path, overrides: Iterable[str] = (),
@@ -118,8 +121,16 @@ class Engine:
 
     @property
     def dirty(self) -> bool:
-        """True when the document differs from the file it was loaded from/saved to."""
+        """True when the document differs from the file it was loaded from/saved to
+        (always, for a patch never saved: what it learned is saved with it). Learned
+        state of a saved patch is written as it changes (:meth:`learned`)."""
         return self._saved_text != dump_patch(self.patch)
+
+    @property
+    def learns(self) -> bool:
+        """Whether any node keeps learned state (overrides ``Node.save_state``)."""
+        return any(type(node).save_state is not Node.save_state
+                   for node in self.graph.nodes.values())
 
     # -- life cycle --------------------------------------------------------------------
 
@@ -128,6 +139,7 @@ class Engine:
         ``failed`` and left out; the rest run."""
         if self._opened:
             return
+        self.claim_data()
         self._opened = True
         for exposure in self.exposures():
             log.warning("%s", exposure)
@@ -167,6 +179,9 @@ class Engine:
             _close_quietly(rn.node)
         self.runtime.clear()
         self._opened = False
+        if self._data_lock is not None:
+            self._data_lock.release()
+            self._data_lock = None
 
     def __enter__(self) -> Engine:
         self.open()
@@ -366,23 +381,63 @@ class Engine:
     # -- saving ---------------------------------------------------------------------------
 
     def save(self, path: str | Path | None = None) -> Path:
-        """Write the patch (atomically) and every node's learned state beside it."""
+        """Write the patch (atomically) and every node's learned state beside it.
+        Saving under a new name takes that name's data folder lock first (raises
+        DataFolderBusy, nothing written, when another process holds it)."""
         with self._edit_lock:
             target = Path(path) if path is not None else self.patch.path
             if target is None:
                 raise ValueError("this patch has no file yet: give a path to save to")
+            if self._opened and (target != self.patch.path or self._data_lock is None):
+                self._lock_data(target.with_name(target.stem + ".data"))
             self.patch.path = target
             text = dump_patch(self.patch)
             save_patch(self.patch, target)
             self._saved_text = text
-            data_root = self.data_root
-            if self._opened and data_root is not None:
-                def save_states() -> None:
-                    for rn in self.runtime.values():
-                        if rn.status != "failed":  # its files stay as they were
-                            rn.node.save_state(data_root / rn.id)
-                self.scheduler.call(save_states).result()
+            self.save_learned()
             return target
+
+    def save_learned(self) -> None:
+        """Write every open node's learned state into the data folder (``nodegraph
+        run`` on exit, ``/save`` over ``--control``); the patch file is left alone."""
+        data_root = self.data_root
+        if not self._opened or data_root is None:
+            return
+
+        def save_states() -> None:
+            for rn in self.runtime.values():
+                if rn.status != "failed":  # its files stay as they were
+                    rn.node.save_state(data_root / rn.id)
+        self.scheduler.call(save_states).result()
+
+    def learned(self, rn: RuntimeNode, save: bool) -> None:
+        """A node's learned state changed (``Context.learned``; control thread, or a
+        node's own thread with ``save=False``). ``save``: write it now with its
+        ``save_state`` (atomic files); otherwise the node has journaled it itself.
+        A patch never saved has no data folder yet: it is dirty, and saving writes it."""
+        data_root = self.data_root
+        if data_root is None:
+            return
+        if self._data_lock is None:
+            self._lock_data(data_root)  # the patch's first learning node came by an edit
+        if save:
+            rn.node.save_state(data_root / rn.id)
+
+    def claim_data(self) -> None:
+        """Take the patch's data folder lock now, if its nodes learn (``open`` does it
+        too): raises DataFolderBusy naming the process that holds it. Lets a front end
+        check before it lets go of the patch it has open."""
+        if self._data_lock is None:
+            self._lock_data(self.data_root)
+
+    def _lock_data(self, folder: Path | None) -> None:
+        """Hold ``folder``'s lock instead of the current one (patches that learn)."""
+        if folder is None or not self.learns:
+            return
+        lock = DataLock(folder)
+        if self._data_lock is not None:
+            self._data_lock.release()
+        self._data_lock = lock
 
     # -- reporting -----------------------------------------------------------------------
 

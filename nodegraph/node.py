@@ -233,6 +233,11 @@ class Node:
         to other machines"); ``check`` and the start of a run say it. None otherwise."""
         return None
 
+    def param_applies(self, name: str) -> bool:
+        """Whether param ``name`` matters with the current params (regress's ``k`` does
+        not under ``algorithm: mlp``); the editor's Perform panel hides the rest."""
+        return True
+
     def save_state(self, folder: Path) -> None:
         """Write learned state (datasets, models, bookmarks) into ``folder``."""
 

@@ -164,15 +164,18 @@ class LatentExplorer(Node):
 
     def process(self, inputs: Inputs) -> dict[str, Any] | None:
         changed = inputs.changed
-        if "bookmark" in changed:
-            name = str(inputs["bookmark"]).strip()
-            if not name:
-                raise ValueError("bookmark: give the point a name")
-            self._bookmarks[name] = self._point.copy()
+        moves = [n for n in ("point", "randomize", "recall", "mix") if n in changed]
+        # A bookmark names the point as it was when the bookmark arrived: after a move
+        # that arrived before it in the same tick (a script's randomize, bookmark).
+        bookmark_later = "bookmark" in changed and any(
+            inputs.times[n] <= inputs.times["bookmark"] for n in moves)
+        if "bookmark" in changed and not bookmark_later:
+            self._bookmark(inputs["bookmark"])
         if "forget" in changed:
             if self._bookmarks.pop(str(inputs["forget"]).strip(), None) is None:
                 raise ValueError(f"forget: no bookmark {inputs['forget']!r}; "
                                  f"bookmarks: {', '.join(self._bookmarks) or 'none'}")
+            self.ctx.learned()
         moved = True
         if "point" in changed:
             self._goto(np.asarray(inputs["point"], dtype=np.float64), "point")
@@ -187,7 +190,16 @@ class LatentExplorer(Node):
             self._goto((1.0 - t) * a + t * b, "mix")
         else:
             moved = False
+        if bookmark_later:
+            self._bookmark(inputs["bookmark"])
         return {"out": self._vector()} if moved else None
+
+    def _bookmark(self, name: Any) -> None:
+        name = str(name).strip()
+        if not name:
+            raise ValueError("bookmark: give the point a name")
+        self._bookmarks[name] = self._point.copy()
+        self.ctx.learned()
 
     def _lookup(self, name: str) -> np.ndarray:
         point = self._bookmarks.get(name)
@@ -250,6 +262,7 @@ class LatentExplorer(Node):
         self._candidates, self._candidates_from = candidates, source
         if candidates:
             self.ctx.log.info("points from sound: %s", ", ".join(candidates))
+        self.ctx.learned()
         if self.latent_size != size_before:
             self._point = _resized(self._point, self.latent_size)
             self.ctx.post("out", self._vector())

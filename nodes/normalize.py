@@ -106,6 +106,7 @@ class Normalize(Node):
             self.ctx.log.warning("dimensions %s did not move in %s; they are offset, not "
                                  "scaled", list(scaler.constant_dims), source)
         self.ctx.log.info("fitted %s on %s", scaler.method, source)
+        self.ctx.learned()  # written now: examples recorded next depend on this fit
 
     def _write(self, path: Path) -> None:
         if self._scaler is None:

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from nodegraph import BANG, NUMBER, VECTOR, Inlet, Inputs, Node, Outlet, Param, ParamError
-from nodes.iml import algorithms
+from nodegraph import BANG, NUMBER, TEXT, VECTOR, Inlet, Inputs, Node, Outlet, Param, ParamError
+from nodes.iml import algorithms, per_output
 from nodes.iml.algorithms import ALGORITHMS, SOLVERS, Model, Settings
 from nodes.iml.dataset import ExampleStore
 from nodes.iml.mlp import ACTIVATIONS
@@ -21,8 +21,8 @@ class Regress(Node):
     Pose (``x``), choose the sound (``target``, usually from latent-explorer), ``record``
     — or hold ``record_while`` to record at the input rate — then ``train`` (in the
     background: progress, loss and ``cancel``) and ``run``: the output is then the
-    prediction for each ``x``; otherwise the target passes through, so you hear what you
-    are about to record. Examples are written to ``<patch>.data/<id>/`` as they are
+    prediction for each ``x``; otherwise the target passes through as it arrives, so
+    you hear what you are about to record. Examples are written to ``<patch>.data/<id>/`` as they are
     recorded (FluCoMa DataSet JSON pairs); the trained model is saved beside them
     (the MLP as FluCoMa MLP JSON). docs/iml.md has the workflow and the file formats.
 
@@ -36,12 +36,15 @@ class Regress(Node):
         Inlet("x", VECTOR, "performance vector: recorded with the target, and what "
                            "predictions are made from while running"),
         Inlet("target", VECTOR, "the output to pair with x (usually from latent-explorer); "
-                                "passes through while not running", hot=False),
+                                "while not running it is sent on at once, so what plays is "
+                                "what record pairs"),
         Inlet("record", BANG, "record one example: the latest x with the latest target"),
         Inlet("record_while", NUMBER, "nonzero: record an example at every x (one round); "
                                       "0: stop"),
         Inlet("delete_last", BANG, "delete the last round (one record, or one record_while "
                                    "pass)"),
+        Inlet("delete", TEXT, "delete the examples of these ids (separated by spaces), "
+                              "as examples() lists them"),
         Inlet("clear", BANG, "delete every example (the trained model stays)"),
         Inlet("train", BANG, "train from scratch on the examples, in the background"),
         Inlet("train_more", BANG, "continue training the current MLP from its weights "
@@ -71,6 +74,9 @@ class Regress(Node):
     degree = Param("int", 2, "poly: polynomial degree", range=(1, 6))
     seed = Param("int", 0, "mlp: random seed of the initial weights (same seed, same "
                  "examples: same network)", range=(0, 2**31 - 1))
+    outputs = Param("text", "", "one model per output (Wekinator's way), one entry per "
+                    "output value: an algorithm, or algorithm:inputs, e.g. 'knn knn mlp:0,2 "
+                    "linear:1'; empty: one model for all outputs with algorithm")
     autorun = Param("bool", False, "run from the start (examples saved without a trained "
                     "model are trained first)")
 
@@ -79,6 +85,14 @@ class Regress(Node):
         if not self.hidden or any(not v.is_integer() for v in self.hidden):
             raise ParamError(f"hidden must list whole numbers of units, one per layer, "
                              f"e.g. [16, 16]; got {self.hidden}")
+        try:
+            self._output_specs = per_output.parse_outputs(self.outputs)
+        except ValueError as exc:
+            raise ParamError(str(exc)) from None
+
+    def on_param(self, name: str, value: Any) -> None:
+        if name == "outputs":
+            self._output_specs = per_output.parse_outputs(value)
 
     # -- life cycle ----------------------------------------------------------------------------
 
@@ -93,8 +107,10 @@ class Regress(Node):
         folder = self.ctx.data_dir
         self._store.open(folder)
         if folder is not None and folder.is_dir():
-            self._model = algorithms.load_model(folder, self.algorithm)
+            self._model = per_output.load_model(folder, bool(self._output_specs), self.algorithm)
         self._ready = True
+        if not self.ctx.offline:
+            algorithms.warm_up()  # the first train answers at once
         if self.autorun and self._model is None and len(self._store):
             self._train(warm=False)  # examples shipped without a model: train them now
 
@@ -110,15 +126,38 @@ class Regress(Node):
         self._store.save(folder, live=folder == self.ctx.data_dir)
         self._save_model(folder, self._model)
 
+    #: The params each algorithm uses (the rest do not apply: the editor hides them).
+    ALGORITHM_PARAMS = {
+        "mlp": {"hidden", "activation", "solver", "learning_rate", "max_iter", "alpha", "seed"},
+        "knn": {"k"}, "linear": {"alpha"}, "poly": {"degree", "alpha"}}
+
+    def param_applies(self, name: str) -> bool:
+        chosen = {spec.algorithm for spec in self._output_specs} or {self.algorithm}
+        if name == "algorithm":
+            return not self._output_specs
+        if name == "learning_rate":
+            return "mlp" in chosen and self.solver != "lbfgs"
+        used = set().union(*self.ALGORITHM_PARAMS.values())
+        return name not in used or any(name in self.ALGORITHM_PARAMS[a] for a in chosen)
+
     # -- messages ------------------------------------------------------------------------------
 
     def process(self, inputs: Inputs) -> dict[str, Any] | None:
         changed = inputs.changed
         if "clear" in changed:
             self._store.clear()
+            self.ctx.learned(save=False)  # journaled
+        if "delete" in changed:
+            ids = str(inputs["delete"]).replace(",", " ").split()
+            deleted = self._store.delete(ids)
+            if deleted < len(set(ids)):
+                self.ctx.log.warning("delete: %d of %d ids are not recorded examples",
+                                     len(set(ids)) - deleted, len(set(ids)))
+            self.ctx.learned(save=False)  # journaled
         if "delete_last" in changed:
             deleted = self._store.delete_last_round()
             self.ctx.log.info("deleted the last round: %d examples", deleted)
+            self.ctx.learned(save=False)
         x_first = False
         if "record_while" in changed:
             # x and the switch can arrive in one tick (Wekinator's /wek/inputs and
@@ -135,9 +174,9 @@ class Regress(Node):
         elif self._recording and "x" in changed and not x_first:
             self._record(inputs, self._round)
         if "run" in changed:
-            self._running = bool(inputs["run"])
-            if self._running and self._model is None:
-                self.ctx.log.warning("run: nothing trained yet; the target passes through")
+            was_running, self._running = self._running, bool(inputs["run"])
+            if self._running and not was_running and self._model is None:
+                self.ctx.log.warning("run: %s", self._untrained())  # once per switch-on
         if "cancel" in changed:
             self._trainer.cancel()
         if "train" in changed or "train_more" in changed:
@@ -146,13 +185,25 @@ class Regress(Node):
             self._last_x = inputs["x"]
         if "x" in changed or "run" in changed:
             return self._output(inputs)
+        if "target" in changed and not self._running:
+            return {"out": inputs["target"]}  # heard now, not at the next x
         return None
+
+    def _untrained(self) -> str:
+        """Why there is no prediction yet, and what happens meanwhile."""
+        if self._trainer.training:
+            return "training is under way; the target passes through until it finishes"
+        if len(self._store) == 0:
+            return "nothing trained yet and no examples; record some, then train"
+        return (f"nothing trained yet ({len(self._store)} examples); the target passes "
+                f"through until you train")
 
     def _record(self, inputs: Inputs, round_: int) -> None:
         for name in ("x", "target"):
             if inputs[name] is None:
                 raise ValueError(f"record: nothing has arrived at {name} yet")
         self._store.add(inputs["x"], inputs["target"], round_)
+        self.ctx.learned(save=False)  # journaled
 
     def _output(self, inputs: Inputs) -> dict[str, Any] | None:
         model = self._model
@@ -178,8 +229,11 @@ class Regress(Node):
         _, x, y = self._store.arrays()
         settings = self._settings()
         previous = self._model if warm else None
+        specs = self._output_specs
 
         def fit(job: TrainingJob) -> Model:
+            if specs:
+                return per_output.fit(specs, settings, x, y, job, previous)
             return algorithms.fit(settings, x, y, job, previous)
 
         # Offline renders train inline, so that a render is deterministic; a failure
@@ -209,6 +263,7 @@ class Regress(Node):
                 self._save_model(folder, outcome.model)
             except OSError as exc:
                 self.ctx.error(f"could not save the trained model in {folder}: {exc}")
+        self.ctx.learned(save=False)  # saved just above (or nowhere to save yet)
         self.ctx.post("trained", True)
         x = self._last_x
         if self._running and x is not None:  # heard at once, not at the next x
@@ -224,7 +279,7 @@ class Regress(Node):
         if model is not None:
             model.save(folder)
         if folder.is_dir():
-            algorithms.remove_other_models(folder, model)
+            per_output.remove_other_models(folder, model)
 
     # -- any thread ------------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import dearpygui.dearpygui as dpg
+import numpy as np
 
 from nodegraph.edits import AddNode, Move, SetParam
 from nodegraph.engine import Engine
@@ -584,7 +585,124 @@ def face_chain(tmp: Path) -> dict[str, Any]:
     return result
 
 
-SCENARIOS = {f.__name__: f for f in (draw, undo, refused, save, perform, real_input, face_chain)}
+#: The loop on the real learning nodes; a metro re-sends the pose (a camera's rate).
+LOOP = """\
+format: nodegraph/1
+nodes:
+  tick: {type: metro, params: {interval_ms: 50}}
+  pose: {type: constant, params: {value: [0.0, 0.0]}}
+  explorer: {type: latent-explorer, params: {size: 4}}
+  map: {type: regress, params: {algorithm: knn, k: 1}}
+links:
+  - tick.bang -> pose.bang
+  - pose.out -> map.x
+  - explorer.out -> map.target
+layout:
+  tick: [20, 20]
+  pose: [20, 200]
+  explorer: [20, 380]
+  map: [300, 200]
+"""
+
+
+def loop(tmp: Path) -> dict[str, Any]:
+    """A performer's whole loop from an empty dataset, with keys and the mouse only
+    (real X events): randomize, bookmark, audition a bookmark, record three poses with a
+    count-in, train, run, delete one example from the browser, retrain."""
+    app = open_app(tmp, LOOP)
+    user = User(app)
+    runtime = app.engine.runtime
+    explorer, regress = runtime["explorer"].node, runtime["map"].node
+    user.frames(10)
+    steps: dict[str, Any] = {"loop": [app.loop.learner, app.loop.chooser],
+                             "params_shown": {n: dpg.is_item_shown(w.group) for n, w in
+                                              app.panel.sections["map"].params.items()}}
+
+    def settle_on(condition, timeout=20.0):
+        app.run_until(condition, timeout)
+        user.frames(6)
+
+    def heard():
+        return runtime["map"].last_out["out"].tolist()
+
+    user.keys("d")
+    settle_on(lambda: explorer.report()["values"] != [0.0] * 4)
+    first = explorer.report()["values"]
+    steps["sliders_follow"] = [dpg.get_value(f"ng/loop/axis/{i}") for i in range(4)]
+    steps["first"] = first
+    user.keys("b")
+    user.keys("d")
+    settle_on(lambda: explorer.report()["values"] != first)
+    user.keys("b")
+    settle_on(lambda: len(explorer.bookmarks()) == 2
+              and dpg.does_item_exist("ng/loop/point/b2"))
+    steps["bookmarks"] = list(explorer.bookmarks())
+    user.click(user.centre("ng/loop/point/b1"))          # audition: heard at once
+    settle_on(lambda: np.allclose(heard(), first, atol=1e-6))
+    steps["auditioned"] = heard()
+    user.keys("m", "m", "m")                              # one -> hold -> toggle -> count-in
+    steps["mode"] = dpg.get_value("ng/loop/mode")
+    dpg.set_value("ng/loop/count_in", 0.5)
+    dpg.set_value("ng/loop/seconds", 0.4)
+    targets = []
+    for pose in ([0.0, 0.0], [1.0, 0.0], [0.0, 1.0]):
+        app.engine.do(SetParam("pose", "value", pose))   # the performer moves
+        user.keys("d")
+        settle_on(lambda: np.allclose(heard(), explorer.report()["values"], atol=1e-6))
+        targets.append(explorer.report()["values"])
+        before = regress.report()["examples"]
+        user.keys("r")
+        steps.setdefault("count_in_text", dpg.get_value("ng/loop/state"))
+        settle_on(lambda: app.loop._timed is None and not regress.report()["recording"])
+        steps.setdefault("per_round", []).append(regress.report()["examples"] - before)
+    ids, _, recorded = regress.examples()
+    steps["rounds"] = regress.report()["rounds"]
+    steps["recorded_targets_match"] = all(
+        any(np.allclose(y, t, atol=1e-6) for t in targets) for y in recorded)
+    user.keys("t")
+    settle_on(lambda: regress.report()["trained"])
+    user.keys("p")
+    settle_on(lambda: regress.report()["running"])
+    app.engine.do(SetParam("pose", "value", [1.0, 0.0]))
+    settle_on(lambda: np.allclose(heard(), targets[1], atol=1e-6))
+    steps["running_plays_pose_2"] = True
+    newest = ids[-1]
+    settle_on(lambda: dpg.does_item_exist(f"ng/loop/delete/{newest}"))
+    user.click(user.centre(f"ng/loop/delete/{newest}"))
+    settle_on(lambda: newest not in regress.examples()[0])
+    steps["after_delete"] = len(regress.examples()[0])
+    steps["examples_before_delete"] = len(ids)
+    trained_before = regress.report()["last_training"]
+    user.keys("t")
+    settle_on(lambda: not regress.report()["training"])
+    steps["retrained"] = regress.report()["last_training"] is not None
+    steps["state_text"] = dpg.get_value("ng/loop/state")
+    steps["screenshot"] = str(app.screenshot(tmp / "loop.png"))
+    user.keys("m")                                        # play-along over b1, b2
+    steps["play_mode"] = dpg.get_value("ng/loop/mode")
+    app.engine.do(SetParam("pose", "value", [5.0, 5.0]))
+    rounds = regress.report()["rounds"]
+    user.keys("r")
+    settle_on(lambda: app.loop._timed is None and not regress.report()["recording"])
+    ids_after, _, targets_after = regress.examples()
+    new = [y for i, y in zip(ids_after, targets_after) if i not in ids]
+    steps["play_along_rounds"] = regress.report()["rounds"] - rounds
+    steps["play_along_targets"] = sorted({tuple(np.round(y, 5)) for y in new})
+    steps["bookmark_points"] = sorted(tuple(np.round(v, 5)) for v in
+                                      explorer.bookmarks().values())
+    steps["trained_before"] = trained_before
+    user.keys("e", ctrl=True)                             # presentation mode
+    user.frames(6)
+    steps["presentation_button"] = list(dpg.get_item_rect_size("ng/loop/record"))
+    steps["presentation_shot"] = str(app.screenshot(tmp / "loop-presentation.png"))
+    steps["statuses"] = {n: rn.status for n, rn in runtime.items()}
+    user.input.close()
+    app.close()
+    return steps
+
+
+SCENARIOS = {f.__name__: f for f in (draw, undo, refused, save, perform, real_input, face_chain,
+                                      loop)}
 
 
 def main() -> None:

@@ -166,6 +166,44 @@ def test_edit_command_renders_runs_and_screenshots(xvfb_display, tmp_path):
     assert "show: [-0.5 0 0.5]" in result.stderr
 
 
+def test_edit_command_takes_loop_actions_over_osc(xvfb_display, tmp_path):
+    """``nodegraph edit --control osc:PORT``: a foot switch (here python-osc) bookmarks
+    and records in the open editor; both are on disk at once."""
+    import json
+    import socket
+    import time
+
+    from pythonosc.udp_client import SimpleUDPClient
+
+    patch = tmp_path / "foot.yaml"
+    patch.write_text("format: nodegraph/1\nnodes:\n"
+                     "  explorer: {type: latent-explorer, params: {size: 2}}\n"
+                     "  map: {type: regress, params: {algorithm: knn}}\n"
+                     "links:\n  - explorer.out -> map.target\n")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nodegraph", "edit", str(patch), "--control", f"osc:{port}",
+         "--quit-after", "60"], env=editor_env(xvfb_display, tmp_path), cwd=ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    bookmarks = tmp_path / "foot.data" / "explorer" / "bookmarks.json"
+    journal = tmp_path / "foot.data" / "map" / "journal.jsonl"
+    osc = SimpleUDPClient("127.0.0.1", port)
+    try:
+        deadline = time.monotonic() + 50
+        while not (bookmarks.exists() and journal.exists() and journal.read_text()):
+            assert proc.poll() is None and time.monotonic() < deadline, "nothing arrived"
+            osc.send_message("/explorer/bookmark", "foot")
+            osc.send_message("/map/x", [0.5])
+            osc.send_message("/map/record", [])
+            time.sleep(0.3)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert list(json.loads(bookmarks.read_text())["bookmarks"]) == ["foot"]
+
+
 def test_edit_command_without_a_display_says_what_to_do(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env["PYTHONPATH"] = str(ROOT)
@@ -239,3 +277,32 @@ def test_the_real_face_chain_records_trains_and_runs_from_the_panel(xvfb_display
     assert colour_fraction(panel_shot, LANDMARKS_OVERLAY, 30) > 0.001
     assert colour_fraction(map_shot, (230, 77, 64), 20) > 0.005  # bookmark colours
     assert colour_fraction(map_shot, (64, 153, 230), 20) > 0.005
+
+
+def test_a_performer_rehearses_the_loop_with_keys_and_the_mouse(xvfb_display, tmp_path):
+    """The loop surface on the real nodes, from an empty dataset, real X input only."""
+    try:
+        FakeInput(xvfb_display).close()
+    except RuntimeError as exc:
+        pytest.skip(str(exc))
+    steps = run_scenario("loop", xvfb_display, tmp_path)
+    assert steps["loop"] == ["map", "explorer"]
+    shown = {name for name, on in steps["params_shown"].items() if on}
+    assert shown == {"algorithm", "k", "autorun"}  # knn: the mlp's params are hidden
+    assert steps["sliders_follow"] == pytest.approx(steps["first"], abs=1e-6)
+    assert steps["bookmarks"] == ["b1", "b2"]
+    assert steps["auditioned"] == pytest.approx(steps["first"], abs=1e-6)
+    assert steps["mode"] == "count-in"
+    assert steps["count_in_text"].endswith(" s") and "count-in" in steps["count_in_text"]
+    assert steps["rounds"] == 3 and all(n >= 2 for n in steps["per_round"])
+    assert steps["recorded_targets_match"]  # each pose paired with the sound playing
+    assert steps["running_plays_pose_2"]
+    assert steps["after_delete"] == steps["examples_before_delete"] - 1
+    assert steps["retrained"]
+    assert steps["play_mode"] == "play-along"
+    assert steps["play_along_rounds"] == 2  # one round per bookmark, each with its sound
+    assert steps["play_along_targets"] == steps["bookmark_points"]
+    assert steps["presentation_button"][0] >= 200  # Ctrl+E: the loop's buttons grow
+    assert not {"error", "failed"} & set(steps["statuses"].values())
+    shot = read_png(steps["screenshot"])
+    assert shot.shape[:2] == (860, 1440)

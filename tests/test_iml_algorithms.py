@@ -145,3 +145,12 @@ def test_a_diverging_fit_reports_and_returns_no_model(rng):
     trainer.start(lambda j: algorithms.fit(settings, x, x, j), background=False)
     assert outcomes[0].status == "diverged" and outcomes[0].model is None
     assert "kept the previous model" in outcomes[0].message
+
+
+@pytest.mark.parametrize("algorithm", ["mlp", "knn", "linear", "poly"])
+def test_a_single_output_keeps_its_output_axis(algorithm):
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-1, 1, (30, 2))
+    y = (x[:, :1] * 2.0 - x[:, 1:]) ** 2
+    model = algorithms.fit(algorithms.Settings(algorithm=algorithm), x, y, TrainingJob())
+    assert model.predict(x).shape == (30, 1)

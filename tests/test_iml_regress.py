@@ -4,8 +4,11 @@ save → load, FluCoMa files written by hand, and the control thread during trai
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -71,7 +74,7 @@ def test_target_passes_through_until_running_then_predictions_come_out():
     d = Driver(make("algorithm: knn"))
     d.post("target", [1, 2, 3])
     d.post("x", [0, 0])
-    assert d.out.tolist() == [1, 2, 3]          # cold target, sent on x
+    assert d.out.tolist() == [1, 2, 3]
     d.pair([0, 0], [1, 2, 3])
     d.pair([1, 1], [4, 5, 6])
     d.send("train")
@@ -84,6 +87,23 @@ def test_target_passes_through_until_running_then_predictions_come_out():
     assert d.out.tolist() == [1, 2, 3]
     d.send("run", 0.0)
     assert d.out.tolist() == [9, 9, 9]
+    d.engine.close()
+
+
+def test_a_new_target_is_heard_at_once_and_record_pairs_what_is_playing():
+    d = Driver(make("algorithm: knn"))
+    d.post("x", [0, 0])
+    d.post("target", [1, 2, 3])
+    assert d.out.tolist() == [1, 2, 3]          # no x needed: the new sound plays now
+    d.post("target", [7, 7, 7])                 # randomize again, the pose held still
+    assert d.out.tolist() == [7, 7, 7]
+    d.send("record")
+    assert d.map.examples()[2].tolist() == [[7, 7, 7]]  # the sound that was playing
+    d.send("train")
+    d.send("run", 1.0)
+    sent = len(d.sink.got)
+    d.post("target", [5, 5, 5])                 # running: the prediction stays
+    assert len(d.sink.got) == sent and d.out.tolist() == [7, 7, 7]
     d.engine.close()
 
 
@@ -331,3 +351,66 @@ def test_autorun_trains_examples_shipped_without_a_model_as_the_patch_opens(tmp_
     d.post("x", [1, 1])
     assert d.out.tolist() == [4, 5, 6]
     d.engine.close()
+
+
+def test_run_without_a_model_warns_once_per_switch_on_and_says_why(caplog):
+    d = Driver(make("algorithm: knn"))
+    with caplog.at_level("WARNING", logger="nodegraph.node.map"):
+        for _ in range(3):                      # a controller repeating run=1
+            d.send("run", 1.0)
+    warnings = [r.getMessage() for r in caplog.records if r.name == "nodegraph.node.map"]
+    assert warnings == ["run: nothing trained yet and no examples; record some, then train"]
+    caplog.clear()
+    d.send("run", 0.0)
+    d.pair([0, 0], [1, 2, 3])
+    with caplog.at_level("WARNING", logger="nodegraph.node.map"):
+        d.send("run", 1.0)
+    assert [r.getMessage() for r in caplog.records] == [
+        "run: nothing trained yet (1 examples); the target passes through until you train"]
+    d.engine.close()
+
+
+def test_a_live_regress_node_loads_its_training_library_before_the_first_train():
+    script = """
+import sys, time
+from nodegraph.engine import Engine
+from nodegraph.patch import parse_patch
+engine = Engine(parse_patch("format: nodegraph/1\\nnodes:\\n  map: {type: regress}\\n"))
+engine.open()
+deadline = time.monotonic() + 20
+while "sklearn.neural_network" not in sys.modules and time.monotonic() < deadline:
+    time.sleep(0.05)
+report = engine.runtime["map"].node.report()
+engine.close()
+print("sklearn.neural_network" in sys.modules, report["training"], report["last_training"])
+"""
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True,
+                          text=True, timeout=120)
+    assert done.stdout.split() == ["True", "False", "None"], done.stderr
+
+
+def test_delete_removes_examples_by_id_and_the_journal_keeps_it(tmp_path):
+    d = Driver(make("algorithm: knn", path=tmp_path / "p.yaml"))
+    for i in range(3):
+        d.pair([i, i], [i, i, i])
+    ids = d.map.examples()[0]
+    d.send("delete", f"{ids[1]} nonsense")
+    assert d.map.examples()[0] == [ids[0], ids[2]]
+    assert d.map.report()["rounds"] == 2
+    d.engine.close()
+    reopened = Driver(make("algorithm: knn", path=tmp_path / "p.yaml"))
+    assert reopened.map.examples()[0] == [ids[0], ids[2]]
+    reopened.engine.close()
+
+
+def test_only_the_params_of_the_chosen_algorithm_apply():
+    from nodes.regress import Regress
+
+    applies = lambda **p: {n for n in ("hidden", "solver", "learning_rate", "k", "degree",  # noqa: E731
+                                       "alpha", "seed", "autorun")
+                           if Regress("m", p).param_applies(n)}
+    assert applies(algorithm="mlp") == {"hidden", "solver", "alpha", "seed", "autorun"}
+    assert "learning_rate" in applies(algorithm="mlp", solver="adam")
+    assert applies(algorithm="knn") == {"k", "autorun"}
+    assert applies(algorithm="poly") == {"degree", "alpha", "autorun"}

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import dearpygui.dearpygui as dpg
 
+from ..control_osc import OscControl
 from ..engine import Engine
 from ..errors import PatchError
 from ..patch import Patch
@@ -36,6 +37,7 @@ from .canvas import Canvas
 from .commands import Shortcuts
 from .files import PatchFiles
 from .latent_map import LatentMap
+from .loop import LoopSurface
 from .menus import Menus
 from .palette import Palette
 from .panel import Panel
@@ -76,6 +78,8 @@ class EditorApp:
         self.actions = Actions(self)
         self.files = PatchFiles(self)
         self.presentation = False
+        #: OSC control of the open patch (``nodegraph edit --control``), or None
+        self.control: OscControl | None = None
         #: set by quit(); the loop ends after the current frame
         self.quitting = False
         self._next = {"live": 0.0, "map": 0.0, "title": 0.0}
@@ -92,6 +96,7 @@ class EditorApp:
                 with dpg.child_window(tag="ng/side", width=-1, height=-STATUS_H) as self.side:
                     with dpg.tab_bar(tag="ng/tabs") as self.tabs:
                         with dpg.tab(label="Perform", tag="ng/tab/perform") as perform:
+                            self.loop = LoopSurface(self, perform)
                             self.panel = Panel(self, perform)
                         with dpg.tab(label="Latent map", tag="ng/tab/map") as self.map_tab:
                             self.latent_map = LatentMap(self, self.map_tab)
@@ -120,11 +125,14 @@ class EditorApp:
         self.worker.poll()
         self.canvas.sync()
         self.panel.sync()
+        self.loop.sync()
+        self.loop.update()
         now = time.monotonic()
         if now >= self._next["live"]:
             self._next["live"] = now + 1.0 / LIVE_HZ
             self.canvas.update_live()
             self.panel.update_live()
+            self.loop.update_live()
             playing = self.actions.playing
             self.menus.show_playing(playing)
             self.status.update(playing, self.engine.scheduler.ticks, self.engine.can_undo,
@@ -222,6 +230,7 @@ class EditorApp:
         """Presentation mode: the side panel fills the window; the canvas hides."""
         self.presentation = not self.presentation
         dpg.configure_item(self.canvas_area, show=not self.presentation)
+        self.loop.set_large(self.presentation)
 
     def quit(self) -> None:
         self.quitting = True
@@ -244,6 +253,8 @@ class EditorApp:
                 new = Engine.load(path, registry=registry)
             else:
                 new = Engine(Patch(path=path), registry)
+            if new.data_root != old.data_root:
+                new.claim_data()  # held by another process: the open patch stays open
             old.close()
             new.start()
             return new
@@ -256,6 +267,8 @@ class EditorApp:
                 self.status.error(f"could not open {path}: {job.error}")
                 return
             self.engine = job.result
+            if self.control is not None:
+                self.control.engine = self.engine
             self.canvas.clear()
             if path is not None:
                 self.files.recent.add(path)
@@ -273,14 +286,26 @@ def open_engine(path: Path | None) -> Engine:
     return Engine(Patch(path=path))
 
 
-def edit(engine: Engine, screenshot: Path | None = None, quit_after: float | None = None) -> int:
-    """Edit ``engine``'s patch in a window, playing it; returns an exit status."""
-    app = EditorApp(engine)
+def edit(engine: Engine, screenshot: Path | None = None, quit_after: float | None = None,
+         control: tuple[str, int] | None = None) -> int:
+    """Edit ``engine``'s patch in a window, playing it; returns an exit status.
+    ``control``: (host, port) to drive the patch over OSC as well (``--control``); an
+    OSError when that port cannot be bound, before the window opens."""
+    osc = OscControl(engine, *control) if control is not None else None
+    try:
+        app = EditorApp(engine)
+    except BaseException:
+        if osc is not None:
+            osc.close()
+        raise
+    app.control = osc
     if engine.patch.path is not None:
         app.files.recent.add(engine.patch.path)
         app.menus.refresh_recent()
     try:
         app.run(quit_after, screenshot)
     finally:
+        if osc is not None:
+            osc.close()
         app.close()
     return 0

@@ -12,7 +12,8 @@ Ctrl+E                 presentation mode   Enter / Escape         in the add box
 =====================  ==================  =====================  =================
 
 While a text or number field has the keyboard only Ctrl+S and Ctrl+Shift+S act, so
-typing a value never deletes a node and Ctrl+Z undoes typing in the field itself.
+typing a value never deletes a node and Ctrl+Z undoes typing in the field itself. The
+steering loop's keys (D, B, R, M, T, P, U, 1-9) are handled by :mod:`.loop`.
 """
 
 from __future__ import annotations

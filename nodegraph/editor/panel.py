@@ -9,7 +9,8 @@ showing only what a performer plays with:
   all through ``engine.send``;
 - its numeric, bool, choice and vector params as sliders, checkboxes and dropdowns
   (a vector, such as a latent point, as a row of vertical sliders), edited through
-  ``SetParam`` like the canvas;
+  ``SetParam`` like the canvas; those that do not apply (``Node.param_applies``:
+  regress's ``k`` under ``mlp``) are hidden;
 - its frame outlets as a preview, with the landmarks of the nodes that frame feeds
   drawn over it (camera → facemesh);
 - its ``report()``, by the keys of the Node.report convention: ``progress`` as a
@@ -153,9 +154,10 @@ class Panel:
             self._rebuild(graph)
             return
         for node_id, section in self.sections.items():
-            params = graph.nodes[node_id].params
+            node = graph.nodes[node_id]
             for name, widget in section.params.items():
-                widget.show(params[name])
+                widget.show(node.params[name])
+                dpg.configure_item(widget.group, show=node.param_applies(name))
 
     def _rebuild(self, graph: Graph) -> None:
         for section in self.sections.values():
@@ -203,6 +205,7 @@ class Panel:
                 tag=f"ng/panel/param/{node_id}/{spec.name}", parent=header,
                 width=PANEL_WIDGET_WIDTH, ask_path=self.app.files.ask_path,
                 vertical=spec.type == "vector", length=lengths.get(spec.name))
+            dpg.configure_item(params[spec.name].group, show=node.param_applies(spec.name))
         report = ReportView(header, f"ng/panel/report/{node_id}")
         return NodeSection(header, controls, params, previews, report)
 

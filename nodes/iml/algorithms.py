@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -210,10 +211,12 @@ def fit_mlp(s: Settings, x: np.ndarray, y: np.ndarray, job: Job,
         return tuple(Layer(w.astype(np.float64), b.astype(np.float64), a)
                      for w, b, a in zip(est.coefs_, est.intercepts_, acts))
 
+    target = v[:, 0] if v.shape[1] == 1 else v  # one output: the 1-D y scikit-learn wants
+
     def run(iterations: int) -> int:
         est.max_iter = iterations
         try:
-            est.fit(u, v)
+            est.fit(u, target)
         except ValueError:
             if not all(np.isfinite(w).all() for w in est.coefs_ + est.intercepts_):
                 raise Diverged("the weights became NaN or infinite") from None
@@ -387,8 +390,10 @@ def fit_poly(s: Settings, x: np.ndarray, y: np.ndarray, job: Job,
     expand = PolynomialFeatures(degree, include_bias=False).fit(u)
     ridge = Ridge(alpha=s.alpha).fit(expand.transform(u), y)
     cls = LinearModel if s.algorithm == "linear" else PolyModel
-    model = cls(degree, x_shift, x_scale, expand.powers_, ridge.coef_.T.copy(),
-                np.asarray(ridge.intercept_, dtype=np.float64))
+    outputs = y.shape[1]  # scikit-learn drops the output axis of a one-output fit
+    model = cls(degree, x_shift, x_scale, expand.powers_,
+                np.reshape(ridge.coef_, (outputs, -1)).T.copy(),
+                np.reshape(np.asarray(ridge.intercept_, dtype=np.float64), outputs))
     job.step(1.0, _scaled_mse(model.predict(x), y, _output_scaling(y)[1]))
     return model
 
@@ -435,6 +440,14 @@ def single_threaded_blas() -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1, user_api="blas")
+
+
+def warm_up() -> None:
+    """Load scikit-learn and set the BLAS limit on a thread of normal priority now, so
+    that the first ``train`` does not: measured, importing it took 0.9 s of a first
+    KNN train of 200 examples on an idle machine (``bench/first_train.py``), several
+    seconds under load at the training thread's nice +10. Returns at once."""
+    threading.Thread(target=single_threaded_blas, name="iml-warm-up", daemon=True).start()
 
 
 def load_model(folder: Path, prefer: str) -> Model | None:

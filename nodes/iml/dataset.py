@@ -165,6 +165,14 @@ class ExampleStore:
         self._delete(doomed)
         return len(doomed)
 
+    def delete(self, ids: list[str]) -> int:
+        """Delete these examples (unknown ids are ignored); returns how many."""
+        doomed = [i for i in dict.fromkeys(ids) if i in self._x]
+        if doomed:
+            self._log({"op": "delete", "ids": doomed})
+            self._delete(doomed)
+        return len(doomed)
+
     def clear(self) -> None:
         self._log({"op": "clear"})
         self._clear()
