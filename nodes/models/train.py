@@ -7,8 +7,9 @@ segments of ``--frames`` latent frames:
 
 * the encoder's posterior is sampled (reparameterisation), the decoder's controls are
   synthesised and compared with the recording by a multi-scale spectral loss (linear + log
-  magnitude, FFT sizes 2048..64); the oscillator phase follows a detached f0, so pitch is learned
-  from the supervised loss: semitone error against YIN on voiced frames;
+  magnitude, FFT sizes 2048..64); the oscillators play the analysed f0 on voiced frames, and
+  the decoder's own f0 is learned from the supervised loss: semitone error against YIN on
+  voiced frames;
 * the decoder's voicing is trained against the voicing flag (binary cross-entropy), so unvoiced
   material comes back as noise, without a harmonic buzz;
 * KL divergence to N(0, I), weighted by ``--beta``, with ``--free-bits`` nats per dimension free;
@@ -98,9 +99,13 @@ def train_step(encoder: Encoder, decoder: Decoder, batch: dict[str, Tensor], opt
     losses["kl"] = kl_dims.sum()
     variances = torch.linalg.eigvalsh(torch.cov(mean.reshape(-1, encoder.latent).T))
     losses["spread"] = torch.relu(options.spread - variances).sum()
-    # Frame t moves from anchor t-1 to anchor t; frame 0 (no anchor before it) holds anchor 0
-    # and only primes the noise tail: every frame is synthesised, frames 1..n-1 are compared.
-    f0_end = f0.detach()
+    # The oscillators play the analysed f0 on voiced frames (the decoder's own f0, learned by
+    # the f0 loss, elsewhere): harmonics at a slightly wrong pitch would cost the spectral loss
+    # more than noise does, and it would learn to play noise instead (as DDSP, which conditions
+    # on the analysed f0). Frame t moves from anchor t-1 to anchor t; frame 0 (no anchor before
+    # it) holds anchor 0 and only primes the noise tail: every frame is synthesised, frames
+    # 1..n-1 are compared.
+    f0_end = torch.where(batch["voiced"], batch["f0"], f0.detach())
     f0_start = torch.cat([f0_end[:, :1], f0_end[:, :-1]], 1)
     hop = decoder.hop
     advance = (hop * f0_start + (f0_end - f0_start) * (hop - 1) / 2.0) / dsp.SR
@@ -151,7 +156,7 @@ def build_parser(prog: str = "nodegraph train") -> argparse.ArgumentParser:
     p.add_argument("--free-bits", type=float, default=3.0, help="KL-free nats per latent dimension")
     p.add_argument("--spread", type=float, default=0.3,
                    help="minimum variance of every principal axis of the posterior means")
-    p.add_argument("--f0-weight", type=float, default=1.0, help="weight of the f0 loss (semitones)")
+    p.add_argument("--f0-weight", type=float, default=2.0, help="weight of the f0 loss (semitones)")
     p.add_argument("--quick-figures", action="store_true",
                    help="measure the model briefly (smoke runs and tests)")
     return p
@@ -290,7 +295,7 @@ class Run:
         n = self.step - (self.history[-1]["step"] if self.history else 0)
         means = {k: round(v / max(n, 1), 4) for k, v in running.items()}
         self.history.append({"step": self.step, "seconds": round(self.seconds, 1), **means})
-        bar.set_postfix(loss=f"{means['total']:.3f}", f0=f"{means['f0']:.2f}",
+        bar.set_postfix(step=self.step, loss=f"{means['total']:.3f}", f0=f"{means['f0']:.2f}",
                         spec=f"{means['spectral']:.3f}")
         if self.best is None or means["total"] < self.best[0]:
             self.best = (means["total"], copy.deepcopy(self._modules()))
