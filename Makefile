@@ -11,7 +11,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] && echo "" || (command -v sudo >/dev/null && echo sudo -n))
 APT_PACKAGES := libportaudio2 jackd2 xvfb xauth libgl1 libglib2.0-0 libsndfile1 \
-	libegl1 libxrandr2 libxinerama1 libxcursor1 libxi6 libxtst6 python3-venv
+	libegl1 libxrandr2 libxinerama1 libxcursor1 libxi6 libxtst6 python3-venv \
+	sonic-pi-samples fluidsynth fluid-soundfont-gm
 
 .PHONY: demo test setup system-packages clean
 

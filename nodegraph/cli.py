@@ -8,6 +8,7 @@
 ``nodegraph nodes``             list node types (``--json`` full schemas, ``--markdown``
                                 the reference)
 ``nodegraph model info FILE``   what a TorchScript model offers (``--json``)
+``nodegraph train SOUNDS.. --out NAME.ts``  a streaming model of your recordings
 ``nodegraph data import|export``  FluCoMa files in and out of a node's learned state
 ``nodegraph devices``           audio output devices
 
@@ -47,6 +48,9 @@ log = logging.getLogger("nodegraph")
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["train"]:   # its options are the training script's own
+        return cmd_train(argparse.Namespace(args=argv[1:]))
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
@@ -120,6 +124,11 @@ def _parser() -> argparse.ArgumentParser:
     info.add_argument("--json", action="store_true", help="as JSON")
     info.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     info.set_defaults(func=cmd_model_info)
+
+    train = sub.add_parser("train", add_help=False,
+                           help="train a low-latency model of your recordings (train --help)")
+    train.add_argument("args", nargs=argparse.REMAINDER)
+    train.set_defaults(func=cmd_train)
 
     add_data_parser(sub)
 
@@ -322,6 +331,12 @@ def _status(stats: dict[str, Any]) -> str:
     if stats["status"] == "muted":
         return f"muted: {stats['last_error'].partition(': ')[2] or stats['last_error']}"
     return stats["status"]
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from nodes.models.train import main as train_main
+
+    return train_main(args.args)
 
 
 def cmd_model_info(args: argparse.Namespace) -> int:

@@ -58,7 +58,8 @@ CALIBRATION_S = 12.0   # covers every movement of the test face at least once
 SETTLE_S = 0.4         # face tracking settles on a new pose (measured: ≤ 11 frames)
 RECORD_S = 0.5         # one example per camera frame: 15 per pose at 30 fps
 CANDIDATES = 300       # points decoded while exploring
-HOLD_FRAMES = 8        # each is held this many latent frames; the last 3 are measured
+HOLD_S = 0.25          # each is held this long; the last MEASURE_SAMPLES are measured
+MEASURE_SAMPLES = 4096
 AUDIBLE_DB = -32.0     # quieter candidates are not kept (A-weighted, re full-scale sine)
 
 
@@ -128,16 +129,16 @@ def measure(audio: np.ndarray) -> tuple[float, float, float]:
 
 
 def decode_held(points: np.ndarray, model: str = "default") -> list[Sound]:
-    """Decode each point held still for :data:`HOLD_FRAMES` latent frames, one after
-    another in one stream, and measure the last three frames of each."""
+    """Decode each point held still for :data:`HOLD_S` seconds, one after another in
+    one stream, and measure the last :data:`MEASURE_SAMPLES` samples of each."""
     from nodes.neural.model import decode, load_model, model_file
 
     loaded = load_model(model_file(model))
-    ratio = loaded.info.ratio
+    hold = int(np.ceil(HOLD_S * loaded.info.sr / loaded.info.ratio))
     sounds = []
     for point in points:
-        z = np.repeat(point[:, None], HOLD_FRAMES, axis=1).astype(np.float32)
-        audio = decode(loaded.module, z)[0, -3 * ratio:]
+        z = np.repeat(point[:, None], hold, axis=1).astype(np.float32)
+        audio = decode(loaded.module, z)[0, -MEASURE_SAMPLES:]
         sounds.append(Sound(point, *measure(audio)))
     return sounds
 

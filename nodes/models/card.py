@@ -1,36 +1,46 @@
-"""Model card: a short Markdown description written next to the exported weights.
+"""Model card: what a trained model learned from, how, and how well — written beside the model.
 
-The training script calls :func:`write` with its training record (options, command, loss
-history, wall time, latent variances) and the measured figures. The record is also stored at the
-end of the card (an HTML comment holding JSON), so the figures can be measured again later on the
-shipped file without retraining — ``python -m nodes.models.card [MODEL.ts]`` re-runs
-:func:`nodes.models.evaluate.measure` (e.g. when the timing was taken on a busy machine) and
-rewrites the card with the same record.
+``write(NAME.ts, record, figures, held_out)`` writes ``NAME.md`` and a folder ``NAME.card/``
+holding the loss curve (``loss.png``) and, for a few held-out clips, the input and its
+reconstruction as WAV (``clip-N-input.wav``, ``clip-N-model.wav``) and their spectrograms side
+by side (``clip-N.png``). The training record (the command, options, files, loss history) is
+also stored at the end of the card (an HTML comment holding JSON), so the figures can be
+measured again later without retraining: ``python -m nodes.models.card MODEL.ts SOUNDS...``
+(the held-out split is made again from the same recordings and seed).
 """
+
+from __future__ import annotations
 
 import argparse
 import json
 import re
 from pathlib import Path
 
-import torch
+import matplotlib
 
-from nodes.models import DEFAULT_MODEL_PATH, corpus, dsp, evaluate
-from nodes.models.model import CONTEXT, HIDDEN, LATENT, N_FEATURES, SPEC_BANDS
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import soundfile  # noqa: E402
+import torch  # noqa: E402
+
+from nodes.models import dsp, evaluate, recordings  # noqa: E402
+from nodes.models.model import DECODER_HIDDEN, DELAY, GRU_SIZE, HIDDEN, N_FEATURES  # noqa: E402
 
 _RECORD = re.compile(r"<!-- training-record\n(.*)\n-->", re.DOTALL)
+CARD_CLIPS = 4
 
 
-def _history_table(history: list[dict], rows: int = 12) -> str:
+def _history_table(history: list[dict], rows: int = 10) -> str:
     """Markdown table of at most ``rows`` evenly spaced loss records (always the last)."""
     if not history:
         return "(no steps)"
     pick = sorted({round(i * (len(history) - 1) / max(rows - 1, 1)) for i in range(rows)})
-    keys = [k for k in history[0] if k != "step"]
-    lines = ["| step | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
+    keys = [k for k in history[0] if k not in ("step", "seconds")]
+    lines = ["| step | minutes | " + " | ".join(keys) + " |", "|---" * (len(keys) + 2) + "|"]
     for i in pick:
         h = history[i]
-        lines.append(f"| {h['step']} | " + " | ".join(f"{h[k]:.4f}" for k in keys) + " |")
+        lines.append(f"| {h['step']} | {h['seconds'] / 60:.1f} | " + " | ".join(f"{h[k]:.4f}" for k in keys) + " |")
     return "\n".join(lines)
 
 
@@ -45,142 +55,205 @@ def _axes_table(axes: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def write(path: Path, record: dict, figures: dict) -> None:
-    """Write the card for a model described by ``record`` with measured ``figures``.
+def _files_table(files: dict[str, float]) -> str:
+    """Files grouped by folder: count and minutes, with the first few names."""
+    groups: dict[str, list[tuple[str, float]]] = {}
+    for name, seconds in files.items():
+        path = Path(name)
+        groups.setdefault(path.parent.name or ".", []).append((path.name, seconds))
+    lines = ["| folder | files | minutes | examples |", "|---|---|---|---|"]
+    for folder, items in sorted(groups.items()):
+        names = ", ".join(n for n, _ in items[:4]) + (", ..." if len(items) > 4 else "")
+        lines.append(f"| {folder} | {len(items)} | {sum(s for _, s in items) / 60:.2f} | {names} |")
+    return "\n".join(lines)
 
-    ``record`` keys: ``options`` (the parsed training CLI as a dict), ``command``, ``history``
-    (logged losses), ``train_seconds``, ``variances`` (latent PCA), ``n_train_frames``.
+
+def _loss_picture(history: list[dict], out: Path) -> None:
+    fig, ax = plt.subplots(1, 3, figsize=(12, 3.2))
+    steps = [h["step"] for h in history]
+    for axis, key, label in ((ax[0], "total", "total loss"), (ax[1], "spectral", "spectral distance"),
+                             (ax[2], "f0", "f0 error (semitones, voiced)")):
+        axis.plot(steps, [h[key] for h in history])
+        axis.set_title(label)
+        axis.set_xlabel("step")
+        axis.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(out, dpi=80)
+    plt.close(fig)
+
+
+def _spectrogram_picture(x: np.ndarray, y: np.ndarray, title: str, out: Path) -> None:
+    fig, ax = plt.subplots(1, 2, figsize=(11, 3.4), sharey=True)
+    for axis, signal, label in ((ax[0], x, "held-out input"), (ax[1], y, "model")):
+        axis.specgram(signal + 1e-9, NFFT=1024, Fs=dsp.SR, noverlap=768, cmap="magma", vmin=-130, vmax=-20)
+        axis.set_title(f"{label}: {title}", fontsize=9)
+        axis.set_xlabel("seconds")
+        axis.set_ylim(0, 12000)
+    ax[0].set_ylabel("Hz")
+    fig.tight_layout()
+    fig.savefig(out, dpi=72)
+    plt.close(fig)
+
+
+def _clips(model: torch.jit.ScriptModule, held_out: list[recordings.Clip], folder: Path,
+           delay: int, count: int) -> list[str]:
+    """Write WAVs and spectrograms of ``count`` held-out clips spread over the list; returns
+    their Markdown lines."""
+    lines = []
+    step = max(len(held_out) // count, 1)
+    for n, clip in enumerate(held_out[::step][:count], start=1):
+        out = evaluate.resynthesise(model, clip.audio)
+        x, y = clip.audio[: len(out) - delay], out[delay:].astype(np.float32)
+        soundfile.write(folder / f"clip-{n}-input.wav", x, dsp.SR, subtype="PCM_16")
+        soundfile.write(folder / f"clip-{n}-model.wav", y, dsp.SR, subtype="PCM_16")
+        title = f"{clip.source.name} at {clip.start:.1f} s"
+        _spectrogram_picture(x, y, title, folder / f"clip-{n}.png")
+        lines.append(f"- {title}: [input](./{folder.name}/clip-{n}-input.wav), "
+                     f"[model](./{folder.name}/clip-{n}-model.wav)\n\n"
+                     f"  ![{title}](./{folder.name}/clip-{n}.png)")
+    return lines
+
+
+def write(model_path: Path, record: dict, figures: dict, held_out: list[recordings.Clip],
+          clips: int = CARD_CLIPS) -> None:
+    """Write ``NAME.md`` and ``NAME.card/`` for the model at ``model_path`` (see the module doc).
+
+    ``record``: what :meth:`nodes.models.train.Run.record` returns; ``figures``: what
+    :func:`nodes.models.evaluate.measure` returns for the held-out clips.
     """
-    options = record["options"]
-    rec = figures["reconstruction"]
-    dec = figures["decode"]
-    minutes = record["n_train_frames"] * dsp.HOP / dsp.SR / 60.0
-    kinds = ", ".join(f"{k} {w:.0%}" for k, w in zip(corpus.KINDS, corpus.KIND_WEIGHTS))
-    last = options["clips"] + options["test_clips"] - 1
-    text = f"""# Default model — `{path.with_suffix('.ts').name}`
+    folder = model_path.with_suffix(".card")
+    folder.mkdir(parents=True, exist_ok=True)
+    model = torch.jit.load(str(model_path), map_location="cpu")
+    rec, dec, options = figures["reconstruction"], figures["decode"], record["options"]
+    if record["history"]:
+        _loss_picture(record["history"], folder / "loss.png")
+    clip_lines = _clips(model, held_out, folder, rec["delay_samples"], clips)
+    latent, ratio = evaluate.latent_of(model), evaluate.ratio_of(model)
+    minutes = sum(record["files"].values()) / 60.0
+    skipped = "".join(f"\n- `{p}`: {why}" for p, why in record["skipped"].items()) or " none."
+    text = f"""# Model card — `{model_path.name}`
 
-A small variational autoencoder with a DDSP decoder, trained by the project on its own synthetic
-corpus, exported with the interface of a RAVE v2 streaming export (nn~-compatible).
+Made by `{record['command']}`: a small variational autoencoder with a DDSP decoder (harmonic
+oscillators plus filtered noise), exported with the interface of a RAVE v2 streaming export
+(nn~-compatible: `rave-decode`, `latent-explorer` and other nn~-style hosts take it unchanged).
 
 ## Interface
 
-- `sr` = {dsp.SR}, mono, `latent_size` = `full_latent_size` = {LATENT}, one latent frame per
-  {dsp.HOP} samples; `encode_params` = [1, 1, {LATENT}, {dsp.HOP}], `decode_params` =
-  [{LATENT}, {dsp.HOP}, 1, 1], `forward_params` = [1, 1, 1, 1]; `get_methods()` =
-  encode, decode, forward; extra `reset(batch_size=1)`.
-- `encode` returns the posterior mean, PCA-rotated: axis 0 has the largest variance. It is
-  stateless and frame-local.
-- `decode` is streaming and deterministic: state (latent context, control anchors, oscillator
-  phase, noise-grain counter, overlap-add tail) lives in buffers; one frame per call equals
-  all frames at once. Output lags the input by {dsp.HOP // 2} samples (frame-centre anchors).
-  State is batch-shaped; a new batch size starts a fresh state. Output is bounded to (-1, 1).
+- `sr` = {dsp.SR}, mono, `latent_size` = `full_latent_size` = {latent}, one latent frame per
+  **{ratio} samples** ({ratio / dsp.SR * 1e3:.1f} ms): a control change is heard within one frame;
+  `encode_params` = [1, 1, {latent}, {ratio}], `decode_params` = [{latent}, {ratio}, 1, 1],
+  `forward_params` = [1, 1, 1, 1]; `get_methods()` = encode, decode, forward; extra
+  `reset(batch_size=1)`.
+- `encode` returns the posterior mean, PCA-rotated: axis 0 has the largest variance. Frame t
+  sees the input up to its own end (causal).
+- `decode` is causal, streaming and deterministic: state (GRU state, control anchors,
+  oscillator phase, noise-grain counter, overlap-add tail) lives in buffers; one frame per call
+  equals all frames at once. `forward` output lags its input by {DELAY} samples. Output is
+  bounded to (-1, 1).
 
 ## Data
 
-Seeded synthetic corpus (`nodes/models/corpus.py`, seed {options['seed']}):
-{options['clips']} training clips ({record['n_train_frames']} frames, {minutes:.1f} min) and
-{options['test_clips']} held-out clips (indices {options['clips']}..{last}), 2.2-4.5 s each at
-44.1 kHz mono, peak levels -24 to -3 dBFS. Kinds ({kinds}): harmonic tones 50-1500 Hz with
-glides, vibrato, ADSR, tremolo, moving brightness and breath noise from barely audible to strong;
-wandering band-pass noise textures, often with a whistle or hum inside; plucked strings and noise
-hits; vowels with gliding formants and aspiration.
+{len(record['files'])} recordings, {minutes:.1f} min after trimming silence;
+{record['train_seconds_of_audio'] / 60:.1f} min trained on, {len(record['held_out'])} held-out clips
+(split per file, seed {options['seed']}).
+
+{_files_table(record['files'])}
+
+Skipped:{skipped}
 
 ## Architecture
 
-- Encoder: frame-local features ({N_FEATURES}: {SPEC_BANDS}-band log spectrum, YIN log-f0 and
-  aperiodicity, four sub-block levels; standardised) → MLP {HIDDEN}-{HIDDEN} (SiLU) plus a linear
-  skip path → mean and log-variance of {LATENT} latents.
-- Decoder: causal MLP over the last {CONTEXT} latent frames ({HIDDEN}×3, SiLU) plus a linear skip
-  path → controls anchored at the frame centre: f0 (tanh-bounded in octaves around
-  {dsp.F0_REF_HZ:.0f} Hz), an overall level, a tonal/noise balance, a softmax over
-  {dsp.N_HARMONICS} harmonics and one over {dsp.N_BANDS} noise bands; all bounded.
-- Synthesis: a harmonic oscillator bank (computed as two {dsp.WAVETABLE}-point single-cycle
-  wavetables per frame, controls interpolated linearly between anchors, harmonics above Nyquist
-  removed) plus filtered noise in {dsp.GRAIN}-sample grains every {dsp.GRAIN_HOP} samples (white
-  noise from a counter-based hash whose counter is streaming state), then a soft clipper
-  `x / (1 + x^4)^(1/4)`.
-- Latent PCA variances (training set): {', '.join(f'{v:.3f}' for v in record['variances'])}.
+- Features per frame: 64-band log spectrum of the last 1024 samples, YIN log-f0 and
+  aperiodicity of the last 2048, two levels ({N_FEATURES} values, standardised).
+- Encoder: MLP {HIDDEN}-{HIDDEN} (SiLU) plus a linear skip path → mean and log-variance of {latent}
+  latents.
+- Decoder: MLP {DECODER_HIDDEN}-{DECODER_HIDDEN} → GRU {GRU_SIZE} → MLP {DECODER_HIDDEN} plus a linear
+  skip path → per-frame anchors: f0, voicing, level, {dsp.N_HARMONICS} harmonic weights,
+  {dsp.N_BANDS} noise bands (40 Hz-20 kHz); all bounded.
+- Synthesis: harmonic oscillator bank (controls interpolated linearly across each frame,
+  harmonics above Nyquist removed; harmonics scaled by the voicing, so unvoiced frames are
+  noise only) plus filtered noise in {2 * ratio}-sample grains every {ratio} samples (white
+  noise from a counter-based hash), then a soft clipper `x / (1 + x^4)^(1/4)`.
+- Latent PCA variances (training frames): {', '.join(f'{v:.3f}' for v in record['variances'])}.
 
 ## Training
 
-`{record['command']}` — {options['steps']} steps, batch {options['batch']} segments of
-{options['frames']} frames ({options['audio_batch']} synthesised per step), Adam one-cycle lr
-{options['lr']}, {options['threads']} threads; wall time {record['train_seconds'] / 60:.1f} min
-(corpus synthesis included).
+{record['steps']} steps in {record['training_seconds'] / 60:.1f} min
+(`--minutes {options['minutes']}`, {options['threads']} threads, device {options['device']}),
+batch {options['batch']} segments of {options['frames']} frames, Adam, lr {options['lr']} after a warm-up, cosine decay.
+Losses: multi-scale spectral (FFT 2048..64, linear + log magnitude); f0 against YIN on voiced
+frames (semitones); voicing (cross-entropy against YIN's voicing); KL × {options['beta']} with
+{options['free_bits']} free nats per dimension; a floor of {options['spread']} on the variance of
+every principal axis of the posterior means.
 
-Losses: multi-scale spectral (FFT 2048..64, linear + log magnitude) on synthesised audio;
-supervised decoder controls against the corpus's exact targets — f0 in semitones on voiced
-frames (× {options['f0_weight']}), harmonic amplitudes and noise gains as L1 of log amplitude,
-and the log total level of each part; KL × {options['beta']} with {options['free_bits']} free
-nats per latent dimension (against posterior collapse); a floor of {options['spread']} on the
-variance of every principal axis of the posterior means (so that all 8 exported axes have range).
+![loss](./{folder.name}/loss.png)
 
 {_history_table(record['history'])}
 
 ## Figures
 
-Measured by `nodes/models/evaluate.py` on this file (`python bench/default_model.py` prints the
-same figures; `python -m nodes.models.card` measures again and rewrites this card).
+Measured by `nodes/models/evaluate.py` on the held-out clips
+(`python -m nodes.models.card {model_path.name} SOUNDS...` measures again).
 
 - Decode, 1 frame per call, {dec['threads']} threads: {dec['ms_per_frame']:.3f} ms per frame,
-  **{dec['rtf']:.0f}× real time** (median of {dec['repeats']} repeats, best {dec['rtf_best']:.0f}×;
-  target ≥ 100×; the machine is shared, so timings vary).
-- Reconstruction of {rec['clips']} held-out tone clips: median f0 error
-  **{rec['f0_cents_median']} cents** (p90 {rec['f0_cents_p90']}, gross > 100 ¢
-  {rec['f0_gross_error_rate']}; the tracker on the input itself: {rec['f0_cents_median_input']} ¢),
-  loudness error median **{rec['loudness_db_median']} dB** (mean {rec['loudness_db_mean']},
-  p90 {rec['loudness_db_p90']}). Targets: ≤ 50 cents, ≤ 3 dB.
-- Axis sweeps (±2 std of each axis, others 0, 25 steps, pitch by YIN on the audio, undefined
-  where aperiodic; a feature is monotonic when a run moving one way covers
-  ≥ {evaluate.COVERAGE:.0%} of the sweep and changes by at least
-  {evaluate.MIN_CHANGE['pitch_cents']:.0f} ¢ / {evaluate.MIN_CHANGE['loudness_db']:.0f} dB /
-  {evaluate.MIN_CHANGE['centroid_octaves']} octave): **{figures['axes_monotonic']} of {LATENT} axes**.
+  **{dec['rtf']:.0f}× real time** (median of {dec['repeats']} repeats, best {dec['rtf_best']:.0f}×).
+- Reconstruction of {rec['clips']} held-out clips (aligned by the measured delay,
+  {rec['delay_samples']} samples): multi-scale log-magnitude distance (FFT 2048..128)
+  **{rec['spectral_distance_mean']}** mean, {rec['spectral_distance_median']} median; loudness error
+  median **{rec['loudness_db_median']} dB**; f0 error median **{rec['f0_cents_median']} cents** over
+  {rec['pitch_frames']} confidently pitched frames, **{rec['f0_cents_median_monophonic']} cents** on
+  the {rec['monophonic_clips']} monophonic clips; harmonic buzz on unvoiced input frames:
+  {rec['buzz_rate']} of {rec['unvoiced_frames']} frames.
+- Latent axes swept alone (±2 std, others at 0): **{figures['axes_monotonic']} of {latent}** move
+  loudness, pitch or brightness monotonically (a run covering ≥ {evaluate.COVERAGE:.0%} of the
+  sweep, changing ≥ {evaluate.MIN_CHANGE['pitch_cents']:.0f} ¢ / {evaluate.MIN_CHANGE['loudness_db']:.0f} dB /
+  {evaluate.MIN_CHANGE['centroid_octaves']} octave).
 
 {_axes_table(figures['axes'])}
 
-Axes not monotonic by this measure: {', '.join(str(a['axis']) for a in figures['axes'] if not a['monotonic']) or 'none'}.
-
-- Random latents (16 streams × 48 frames, RMS per frame):
+- Random latents (RMS per 2048-sample block):
 
 ```json
 {json.dumps(figures['random_latents'], indent=1)}
 ```
 
+## Held-out clips
+
+{chr(10).join(clip_lines) or '(none)'}
+
 ## Limitations
 
-Trained only on synthetic, monophonic sounds from the same synthesiser family as the decoder;
-expect it to resynthesise real recordings as its closest synthetic sound. Controls change at
-most once per {dsp.HOP}-sample frame, so sharp attacks are smoothed over ~46 ms.
+One voice at a time: a harmonic oscillator bank follows one pitch, so chords and polyphonic
+recordings come back as their strongest pitch plus noise shaped like the rest. No reverb or
+transient model: room sound and sharp attacks are approximated by the filtered noise.
 
 <!-- training-record
 {json.dumps(record, default=str)}
 -->
 """
-    path.write_text(text)
+    model_path.with_suffix(".md").write_text(text)
 
 
-def read_record(path: Path) -> dict:
-    """The training record stored in the card at ``path``."""
-    match = _RECORD.search(path.read_text())
+def read_record(card_path: Path) -> dict:
+    """The training record stored in the card at ``card_path``."""
+    match = _RECORD.search(card_path.read_text())
     if match is None:
-        raise ValueError(f"{path}: no training record")
+        raise ValueError(f"{card_path}: no training record")
     return json.loads(match.group(1))
 
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m nodes.models.card",
                                 description="Measure a trained model again and rewrite its card.")
-    p.add_argument("model", type=Path, nargs="?", default=DEFAULT_MODEL_PATH)
+    p.add_argument("model", type=Path)
+    p.add_argument("sounds", nargs="+", type=Path, help="the recordings it was trained on")
     args = p.parse_args(argv)
-    card = args.model.with_suffix(".md")
-    record = read_record(card)
-    options = record["options"]
-    torch.set_num_threads(options["threads"])
+    record = read_record(args.model.with_suffix(".md"))
+    torch.set_num_threads(record["options"]["threads"])
+    material = recordings.gather(args.sounds, record["options"]["seed"])
     model = torch.jit.load(str(args.model), map_location="cpu")
-    test_clips = [corpus.make_clip(options["seed"], i) for i in
-                  range(options["clips"], options["clips"] + options["test_clips"])]
-    figures = evaluate.measure(model, test_clips, quick=options["tiny"])
-    write(card, record, figures)
+    figures = evaluate.measure(model, material.held_out)
+    write(args.model, record, figures, material.held_out)
     print(json.dumps(figures))
 
 

@@ -1,18 +1,18 @@
-"""Signal-processing primitives shared by the corpus synthesizer, the model and its export.
+"""Signal-processing primitives shared by training, analysis and the exported model.
 
 Every function here is TorchScript-compatible, so the exported model runs exactly the code that
 training ran. Conventions (the whole package follows them):
 
 * sample rate ``SR = 44100`` Hz, mono, float32 audio in [-1, 1];
-* one latent frame = ``HOP = 2048`` samples; a frame's controls are *anchored at the frame
-  centre* and the decoder interpolates linearly from the previous anchor to the current one, so
-  decoded audio lags the encoded input by ``HOP // 2`` samples (the model's delay);
+* one latent frame = ``HOP = 256`` samples (5.8 ms); a frame's synthesiser controls are
+  *anchored at the frame's end*: within frame t they move linearly from anchor t-1 to anchor t;
 * harmonic amplitudes are linear (peak amplitude of each sinusoid), f0 in Hz;
-* filtered noise is built from windowed grains of ``GRAIN = 1024`` samples every ``GRAIN_HOP =
-  512`` samples (four per frame), each shaped by ``N_BANDS`` band gains (linear, a gain of 1 in
-  every band gives unit-variance white noise);
-* noise comes from a counter-based hash (:func:`hash_noise`), never from a global RNG: the same
-  counters always give the same samples, which makes the decoder deterministic and streamable.
+* filtered noise is built from one windowed grain of ``GRAIN = 2 * HOP`` samples per frame,
+  overlap-added at ``HOP``; each grain is shaped by ``N_BANDS`` band gains (linear; a gain of 1
+  in every band gives unit-variance white noise);
+* noise comes from a counter-based hash (:func:`hash_noise`), never from a global RNG, stored
+  as two tables of grains (:func:`noise_tables`): the same grain number always gives the same
+  samples, which makes the decoder deterministic and streamable.
 
 None of these functions keep state or use threads of their own; torch's intra-op pool applies.
 """
@@ -23,17 +23,16 @@ import torch
 from torch import Tensor
 
 SR = 44100
-HOP = 2048
+HOP = 256
 N_HARMONICS = 64
-N_BANDS = 32
-GRAIN = 1024
-GRAIN_HOP = 512
-GRAINS_PER_FRAME = HOP // GRAIN_HOP
-WAVETABLE = 4096
-BAND_LOW_HZ = 60.0
-BAND_HIGH_HZ = 18000.0
+N_BANDS = 64
+GRAIN = 2 * HOP
+BAND_LOW_HZ = 40.0
+BAND_HIGH_HZ = 20000.0
 F0_REF_HZ = 440.0
 F0_OCTAVES = 4.5
+NOISE_ROWS_A = 509
+NOISE_ROWS_B = 503
 
 
 def hash_noise(counter: Tensor) -> Tensor:
@@ -86,75 +85,65 @@ def sqrt_hann(n: int) -> Tensor:
     return torch.sqrt(torch.hann_window(n, periodic=True, dtype=torch.float32))
 
 
-def noise_grains(gains: Tensor, grain_index: Tensor, bands: Tensor, window: Tensor) -> Tensor:
-    """Filtered-noise grains.
+def noise_tables(grain: int = GRAIN, seed: int = 0) -> tuple[Tensor, Tensor]:
+    """Two tables of unit-variance white-noise grains, ``(NOISE_ROWS_A, grain)`` and
+    ``(NOISE_ROWS_B, grain)``, from :func:`hash_noise` (deterministic for a seed).
 
-    gains: ``(B, G, N_BANDS)`` linear band gains, one row per grain.
-    grain_index: ``(B, G)`` int64 absolute grain numbers; grain ``g`` draws its white noise from
-    counters ``g * GRAIN + i``, so a grain's noise depends on its number only.
+    Grain g mixes row ``g % NOISE_ROWS_A`` of the first with row ``g % NOISE_ROWS_B`` of the
+    second (:func:`noise_frames`); the row counts are coprime, so the pair repeats only after
+    ``NOISE_ROWS_A * NOISE_ROWS_B`` grains (about 25 minutes at HOP 256), while each frame costs
+    two row reads instead of hashing GRAIN counters.
+    """
+    counters = torch.arange((NOISE_ROWS_A + NOISE_ROWS_B) * grain) + seed * (1 << 31)
+    white = hash_noise(counters).reshape(-1, grain)
+    return white[:NOISE_ROWS_A].clone(), white[NOISE_ROWS_A:].clone()
+
+
+def noise_frames(gains: Tensor, grain_index: Tensor, table_a: Tensor, table_b: Tensor,
+                 bands: Tensor, window: Tensor, tail: Tensor) -> tuple[Tensor, Tensor]:
+    """Filtered noise for T consecutive frames, one grain per frame.
+
+    gains: ``(B, T, N_BANDS)`` linear band gains of each frame's grain.
+    grain_index: ``(B, T)`` int64 absolute grain numbers; a grain's white noise depends on its
+    number only (rows of ``table_a``/``table_b`` from :func:`noise_tables`).
     bands: ``band_matrix(GRAIN // 2 + 1)``; window: ``sqrt_hann(GRAIN)``.
-    Returns ``(B, G, GRAIN)`` windowed grains; overlap-add them at ``GRAIN_HOP`` (see
-    :func:`overlap_add`) for noise whose power spectrum is ``|gains @ bands|**2``.
+    tail: ``(B, HOP)`` second half of the previous frame's grain (zeros at a start).
+    Frame t is the first half of grain t plus the second half of grain t-1. Returns
+    ``(audio (B, T, HOP), tail for the next call (B, HOP))``; the noise's power spectrum is
+    ``|gains @ bands|**2`` (the squared windows overlap-add to 1).
     """
-    size = window.shape[0]
-    counters = grain_index.unsqueeze(-1) * size + torch.arange(size, device=gains.device)
-    white = hash_noise(counters)
+    hop = window.shape[0] // 2
+    white = (table_a[grain_index % table_a.shape[0]] + table_b[grain_index % table_b.shape[0]])
     spec = torch.fft.rfft(white, dim=-1) * torch.matmul(gains, bands)
-    return torch.fft.irfft(spec, n=size, dim=-1) * window
-
-
-def overlap_add(grains: Tensor) -> Tensor:
-    """Overlap-add ``(B, G, L)`` grains at hop ``L // 2``; returns ``(B, (G + 1) * L // 2)``.
-
-    Output sample 0 is the start of grain 0.
-    """
-    b, g, size = grains.shape
-    hop = size // 2
-    first = grains[:, :, :hop].reshape(b, g * hop)
-    second = grains[:, :, hop:].reshape(b, g * hop)
-    zeros = torch.zeros(b, hop, dtype=grains.dtype, device=grains.device)
-    return torch.cat([first, zeros], dim=1) + torch.cat([zeros, second], dim=1)
+    grains = torch.fft.irfft(spec, n=window.shape[0], dim=-1) * window
+    previous = torch.cat([tail.unsqueeze(1), grains[:, :-1, hop:]], dim=1)
+    return grains[..., :hop] + previous, grains[:, -1, hop:]
 
 
 def harmonic_frames(f0_a: Tensor, f0_b: Tensor, amp_a: Tensor, amp_b: Tensor, phase0: Tensor,
-                    n: int, sr: int = SR, table_size: int = WAVETABLE) -> tuple[Tensor, Tensor]:
+                    ramp: Tensor, numbers: Tensor, sr: int = SR) -> tuple[Tensor, Tensor]:
     """Harmonic oscillator bank over segments whose controls interpolate linearly.
 
-    Each of the ``(B, T)`` segments lasts ``n`` samples; f0 goes linearly from ``f0_a`` (Hz, at
-    the segment's first sample) towards ``f0_b`` (reached at the next segment's first sample);
-    harmonic amplitudes ``amp_a``/``amp_b`` ``(B, T, K)`` interpolate the same way, so the
-    output is ``sum_k ((1 - w) amp_a[k] + w amp_b[k]) sin(2 pi k phi)`` with ``w`` going 0 → 1.
-    ``phase0`` ``(B, T)`` is the fundamental's phase ``phi`` in cycles at each segment's first
-    sample. Harmonics at or above Nyquist (for the higher of the two f0 anchors) are silenced.
-
-    The bank is computed as two single-cycle wavetables per segment (one inverse FFT of
-    ``table_size`` points from each anchor's amplitudes) read at phase ``phi`` with linear
-    interpolation: the same sum, at a cost independent of K (interpolation error below -65 dB
-    for the 64th harmonic with 4096 points).
+    Each of the ``(B, T)`` segments lasts ``n`` samples; ``ramp`` is ``arange(n) / n`` and
+    ``numbers`` the harmonic numbers ``1..K`` as a ``(K, 1)`` column. f0 goes linearly from
+    ``f0_a`` (Hz) at the segment's start to ``f0_b`` at its end (reached at the next segment's
+    first sample); harmonic amplitudes ``amp_a``/``amp_b`` ``(B, T, K)`` interpolate the same
+    way, so the output is ``sum_k ((1 - w) amp_a[k] + w amp_b[k]) sin(2 pi k phi)`` with ``w``
+    going 0 → 1. ``phase0`` ``(B, T)`` is the fundamental's phase ``phi`` in cycles at each
+    segment's first sample. Harmonics at or above Nyquist (for the higher of the two f0 anchors)
+    are silenced. The sum is computed directly: K sines per sample, one matrix product.
     Returns ``(audio (B, T, n), advance (B, T))``, ``advance`` being each segment's phase advance
     in cycles (the next segment starts at ``phase0 + advance``).
     """
-    k = amp_a.shape[-1]
-    w = torch.arange(n, dtype=f0_a.dtype, device=f0_a.device) / n
-    inc = (f0_a.unsqueeze(-1) + (f0_b - f0_a).unsqueeze(-1) * w) / sr
+    inc = (f0_a.unsqueeze(-1) + (f0_b - f0_a).unsqueeze(-1) * ramp) * (1.0 / sr)
     cyc = torch.cumsum(inc, dim=-1)
-    advance = cyc[..., -1]
     phi = torch.frac(phase0.unsqueeze(-1) + cyc - inc)
-    harm = torch.arange(1, k + 1, dtype=f0_a.dtype, device=f0_a.device)
-    alias = harm * torch.maximum(f0_a, f0_b).unsqueeze(-1) < 0.5 * sr
-    amps = torch.stack([amp_a * alias, amp_b * alias], dim=-2)
-    # irfft of -i * a_k * N / 2 at bin k is a_k * sin(2 pi k j / N): one cycle of the sum.
-    bins = torch.nn.functional.pad(amps * (-0.5 * table_size), (1, table_size // 2 - k))
-    tables = torch.fft.irfft(torch.complex(torch.zeros_like(bins), bins), n=table_size)
-    pos = phi.unsqueeze(-2) * table_size
-    left = torch.floor(pos)
-    frac = pos - left
-    i0 = left.to(torch.int64).clamp(0, table_size - 1).expand(amps.shape[:-1] + (n,))
-    i1 = (i0 + 1) % table_size
-    y0 = torch.gather(tables, -1, i0)
-    ab = y0 + frac * (torch.gather(tables, -1, i1) - y0)
-    audio = ab[..., 0, :] * (1.0 - w) + ab[..., 1, :] * w
-    return audio, advance
+    alias = numbers.squeeze(-1) * torch.maximum(f0_a, f0_b).unsqueeze(-1) < 0.5 * sr
+    amps = torch.stack([amp_a, amp_b], dim=-2) * alias.unsqueeze(-2)
+    sines = torch.sin(numbers * (2.0 * math.pi * phi).unsqueeze(-2))
+    ends = torch.matmul(amps, sines)
+    start = ends[..., 0, :]
+    return start + (ends[..., 1, :] - start) * ramp, cyc[..., -1]
 
 
 def soft_clip(x: Tensor) -> Tensor:

@@ -1,30 +1,43 @@
-"""Train the default model and export it: ``python -m nodes.models.train [options]``.
+"""``nodegraph train SOUNDS... --out NAME.ts``: a streaming model of a performer's recordings.
 
-Seeded and reproducible (same options and thread count → same weights): the corpus comes from
-:mod:`nodes.models.corpus`, batches and posterior samples from generators seeded by ``--seed``.
-Each step trains on random segments of ``--frames`` latent frames:
+The pipeline: :mod:`nodes.models.recordings` gathers and splits the recordings,
+:mod:`nodes.models.frames` analyses them (encoder features, f0 and voicing targets), then each
+step trains the variational autoencoder of :mod:`nodes.models.model` on ``--batch`` random
+segments of ``--frames`` latent frames:
 
-* the encoder's posterior is sampled (reparameterisation) and the decoder's controls are
-  compared with the corpus's exact control targets — f0 in semitones on voiced frames, harmonic
-  amplitudes and noise gains in log amplitude — on ``--batch`` segments;
-* the first ``--audio-batch`` segments are also synthesised and compared with the corpus audio
-  by a multi-scale spectral loss (linear + log magnitude, FFT sizes 2048..64); the oscillator
-  phase is computed from a detached f0, so pitch is learned from the supervised loss only;
+* the encoder's posterior is sampled (reparameterisation), the decoder's controls are
+  synthesised and compared with the recording by a multi-scale spectral loss (linear + log
+  magnitude, FFT sizes 2048..64); the oscillators play the analysed f0 on voiced frames, and
+  the decoder's own f0 is learned from the supervised loss: semitone error against YIN on
+  voiced frames;
+* the decoder's voicing is trained against the voicing flag (binary cross-entropy), so unvoiced
+  material comes back as noise, without a harmonic buzz;
 * KL divergence to N(0, I), weighted by ``--beta``, with ``--free-bits`` nats per dimension free;
-* a floor (``--spread``) on the variance of every principal axis of the posterior means.
+  a floor (``--spread``) on the variance of every principal axis of the posterior means.
 
-After training the posterior means of the training frames are PCA-rotated (axes in decreasing
-variance), the model is exported to TorchScript (:mod:`nodes.models.export`), measured
-(:mod:`nodes.models.evaluate`) and a model card is written next to it (same name, ``.md``).
-``--tiny`` is a seconds-long smoke run of the whole pipeline (small corpus, few steps, small
-measurements). Runs on the calling thread with ``--threads`` intra-op threads.
+Time: ``--minutes`` is the budget for the training steps, and the learning-rate schedule
+(warm-up, cosine decay) follows the time spent, so it ends on time however busy the machine is.
+``--steps`` runs exactly that many steps instead, and makes a run reproducible (same options,
+material and thread count → same weights).
+
+Safety: a checkpoint ``NAME.ckpt`` (tensors and plain values only, read back with
+``torch.load(weights_only=True)``) is written atomically every ``--checkpoint-minutes`` and
+when the run stops. Ctrl-C stops training, exports the best weights so far and says how to
+``--resume``. After training the posterior means are PCA-rotated (axes by decreasing variance),
+the model is exported (:mod:`nodes.models.export`), measured on the held-out clips
+(:mod:`nodes.models.evaluate`) and its card written beside it (:mod:`nodes.models.card`).
+Runs on the calling thread with ``--threads`` intra-op threads.
 """
 
+from __future__ import annotations
+
 import argparse
+import copy
 import json
+import math
+import os
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -32,82 +45,22 @@ import torch
 from torch import Tensor
 from tqdm import tqdm
 
-from nodes.models import DEFAULT_MODEL_PATH, card, corpus, dsp, evaluate
+from nodes.models import card, dsp, evaluate, recordings
 from nodes.models.export import export
-from nodes.models.model import CONTEXT, LATENT, Decoder, Encoder, Features, context_windows
+from nodes.models.frames import Frames, Segments, analyse
+from nodes.models.model import LATENT, Decoder, Encoder, Features
+from nodes.models.recordings import Material, MaterialError
 
 FFT_SIZES = (2048, 1024, 512, 256, 128, 64)
-LOG_EPS = 1e-4
+LOG_EVERY = 25
+CHECKPOINT_FORMAT = 1
+RATIOS = (64, 128, 256, 512, 1024)
+WARMUP = 0.05
+FINAL_LR = 0.05
 
 
-@dataclass
-class Frames:
-    """Every frame of a set of clips, concatenated: audio ``(N, HOP)``, raw features ``(N, F)``,
-    control targets (see :class:`corpus.FrameTargets`) and the first frame index of each clip."""
-
-    audio: np.ndarray
-    features: np.ndarray
-    f0: np.ndarray
-    harm: np.ndarray
-    noise: np.ndarray
-    voiced: np.ndarray
-    starts: np.ndarray
-    lengths: np.ndarray
-
-
-def analyse(clips: list[corpus.Clip], features: Features) -> Frames:
-    """Frame the clips, compute raw encoder features and control targets."""
-    audio = np.concatenate([c.audio.reshape(-1, dsp.HOP) for c in clips])
-    raw = []
-    with torch.no_grad():
-        for chunk in np.array_split(audio, max(len(audio) // 2048, 1)):
-            raw.append(features.raw(torch.from_numpy(chunk)[None])[0].numpy())
-    targets = [corpus.frame_targets(c) for c in clips]
-    lengths = np.array([c.n_frames for c in clips])
-    return Frames(audio=audio, features=np.concatenate(raw),
-                  f0=np.concatenate([t.f0 for t in targets]),
-                  harm=np.concatenate([t.harm for t in targets]),
-                  noise=np.concatenate([t.noise for t in targets]),
-                  voiced=np.concatenate([t.voiced for t in targets]),
-                  starts=np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths=lengths)
-
-
-class Batches:
-    """Random training segments.
-
-    A segment of ``n`` decoder frames starting at clip frame ``s`` needs latents for frames
-    ``s - CONTEXT .. s + n - 1`` (anchors ``s - 1 .. s + n - 1``, each with its causal context)
-    and its target audio is the input delayed by half a frame: samples
-    ``(s - 1) * HOP + HOP/2 .. (s + n - 1) * HOP + HOP/2`` of the clip.
-    """
-
-    def __init__(self, frames: Frames, n: int, seed: int) -> None:
-        self.frames = frames
-        self.n = n
-        self.rng = np.random.default_rng(seed)
-        starts = [frames.starts[i] + np.arange(CONTEXT, frames.lengths[i] - n + 1)
-                  for i in range(len(frames.starts)) if frames.lengths[i] >= n + CONTEXT]
-        self.valid = np.concatenate(starts)
-        self.flat_audio = frames.audio.reshape(-1)
-
-    def sample(self, batch: int, audio_batch: int) -> dict[str, Tensor]:
-        s = self.rng.choice(self.valid, batch)
-        latent_idx = s[:, None] + np.arange(-CONTEXT, self.n)
-        anchor_idx = s[:, None] + np.arange(-1, self.n)
-        first = (s[:audio_batch] - 1) * dsp.HOP + dsp.HOP // 2
-        audio_idx = first[:, None] + np.arange(self.n * dsp.HOP)
-        f = self.frames
-        as_t = torch.from_numpy
-        return {
-            "features": as_t(f.features[latent_idx]),
-            "f0": as_t(f.f0[anchor_idx]),
-            "harm": as_t(f.harm[anchor_idx]),
-            "noise": as_t(f.noise[anchor_idx]),
-            "voiced": as_t(f.voiced[anchor_idx]),
-            "audio": as_t(self.flat_audio[audio_idx]),
-            "phase": as_t(self.rng.random(audio_batch)),
-            "grain": as_t(self.rng.integers(0, 2 ** 24, audio_batch) * 4),
-        }
+class TrainError(RuntimeError):
+    """A training run that cannot start or go on; the message says why and what to do."""
 
 
 def spectral_loss(x: Tensor, y: Tensor) -> Tensor:
@@ -115,67 +68,54 @@ def spectral_loss(x: Tensor, y: Tensor) -> Tensor:
     L1(|X| - |Y|) + L1(log|X| - log|Y|), Hann windows, 75 % overlap."""
     total = x.new_zeros(())
     for size in FFT_SIZES:
-        window = torch.hann_window(size)
+        window = torch.hann_window(size, device=x.device)
         sx = torch.stft(x, size, size // 4, window=window, return_complex=True).abs()
         sy = torch.stft(y, size, size // 4, window=window, return_complex=True).abs()
         total = total + (sx - sy).abs().mean() + (torch.log(sx + 1e-5) - torch.log(sy + 1e-5)).abs().mean()
     return total / len(FFT_SIZES)
 
 
-def _log_level(amplitudes: Tensor) -> Tensor:
-    """Natural log of the total RMS-like level of per-harmonic / per-band amplitudes."""
-    return 0.5 * torch.log((amplitudes ** 2).sum(-1) + LOG_EPS ** 2)
-
-
-def control_losses(f0: Tensor, harm: Tensor, noise: Tensor, batch: dict[str, Tensor]) -> dict[str, Tensor]:
-    """Supervised losses on the decoder's controls against the corpus targets.
-
-    f0: L1 in semitones on voiced anchors; harm/noise: L1 of log amplitude per harmonic / band;
-    level: L1 of the log total level of both parts (what loudness mostly depends on).
-    """
-    voiced = batch["voiced"].float()
-    semitones = 12.0 * torch.log2(f0 / batch["f0"]).abs()
-    return {
-        "f0": (semitones * voiced).sum() / voiced.sum().clamp(min=1.0),
-        "harm": (torch.log(harm + LOG_EPS) - torch.log(batch["harm"] + LOG_EPS)).abs().mean(),
-        "noise": (torch.log(noise + LOG_EPS) - torch.log(batch["noise"] + LOG_EPS)).abs().mean(),
-        "level": ((_log_level(harm) - _log_level(batch["harm"])).abs().mean()
-                  + (_log_level(noise) - _log_level(batch["noise"])).abs().mean()),
-    }
-
-
-def train_step(encoder: Encoder, decoder: Decoder, batch: dict[str, Tensor], beta: float,
-               free_bits: float, spread: float, f0_weight: float,
+def train_step(encoder: Encoder, decoder: Decoder, batch: dict[str, Tensor], options: argparse.Namespace,
                generator: torch.Generator) -> dict[str, Tensor]:
     """Forward pass and losses for one batch; returns named losses with ``total`` first.
 
     ``kl`` is the KL divergence per frame (nats, summed over dimensions); the penalty applies
     to each dimension's batch-mean KL only above ``free_bits`` nats, so that no dimension is
     pushed all the way to the prior (posterior collapse). ``spread`` penalises every
-    eigenvalue of the batch covariance of posterior means below ``spread``: each PCA axis of
-    the exported latent keeps a usable range instead of collapsing to a sliver.
+    eigenvalue of the batch covariance of posterior means below ``options.spread``: each PCA
+    axis of the exported latent keeps a usable range instead of collapsing to a sliver.
     """
     mean, logvar = encoder(batch["features"])
-    z = mean + torch.exp(0.5 * logvar) * torch.randn(mean.shape, generator=generator)
-    f0, harm, noise = decoder.controls(context_windows(z))
-    losses = control_losses(f0, harm, noise, batch)
+    noise = torch.randn(mean.shape, generator=generator).to(mean.device)
+    z = mean + torch.exp(0.5 * logvar) * noise
+    b = z.shape[0]
+    out, _ = decoder(z, torch.zeros(1, b, decoder.gru.hidden_size, device=z.device))
+    f0, voicing, harm, gains = decoder.controls(out)
+    voiced = batch["voiced"].float()
+    semitones = 12.0 * torch.log2(f0 / batch["f0"]).abs()
+    losses = {"f0": (semitones * voiced).sum() / voiced.sum().clamp(min=1.0),
+              "voicing": torch.nn.functional.binary_cross_entropy(voicing.clamp(1e-6, 1 - 1e-6), voiced)}
     kl_dims = 0.5 * (mean ** 2 + logvar.exp() - 1.0 - logvar).mean(dim=(0, 1))
     losses["kl"] = kl_dims.sum()
-    variances = torch.linalg.eigvalsh(torch.cov(mean.reshape(-1, LATENT).T))
-    losses["spread"] = torch.relu(spread - variances).sum()
-    a = batch["audio"].shape[0]
-    f0_d = f0[:a].detach()
-    f0_a, f0_b = f0_d[:, :-1], f0_d[:, 1:]
-    advance = (dsp.HOP * f0_a + (f0_b - f0_a) * (dsp.HOP - 1) / 2.0).double() / dsp.SR
-    phase0 = torch.frac(batch["phase"][:, None] + torch.cumsum(advance, 1) - advance).float()
-    tail = torch.zeros(a, dsp.GRAIN_HOP)
-    audio, _, _ = decoder.render(f0_a, f0_b, harm[:a, :-1], harm[:a, 1:], noise[:a, :-1],
-                                 noise[:a, 1:], phase0, batch["grain"], tail)
-    # The first half grain lacks the previous grain's tail (zeros above): leave it out.
-    losses["spectral"] = spectral_loss(audio[:, dsp.GRAIN_HOP:], batch["audio"][:, dsp.GRAIN_HOP:])
-    total = (losses["spectral"] + losses["harm"] + losses["noise"] + losses["level"]
-             + f0_weight * losses["f0"] + beta * kl_dims.clamp(min=free_bits).sum()
-             + losses["spread"])
+    variances = torch.linalg.eigvalsh(torch.cov(mean.reshape(-1, encoder.latent).T))
+    losses["spread"] = torch.relu(options.spread - variances).sum()
+    # The oscillators play the analysed f0 on voiced frames (the decoder's own f0, learned by
+    # the f0 loss, elsewhere): harmonics at a slightly wrong pitch would cost the spectral loss
+    # more than noise does, and it would learn to play noise instead (as DDSP, which conditions
+    # on the analysed f0). Frame t moves from anchor t-1 to anchor t; frame 0 (no anchor before
+    # it) holds anchor 0 and only primes the noise tail: every frame is synthesised, frames
+    # 1..n-1 are compared.
+    f0_end = torch.where(batch["voiced"], batch["f0"], f0.detach())
+    f0_start = torch.cat([f0_end[:, :1], f0_end[:, :-1]], 1)
+    hop = decoder.hop
+    advance = (hop * f0_start + (f0_end - f0_start) * (hop - 1) / 2.0) / dsp.SR
+    phase0 = torch.frac(batch["phase"][:, None] + torch.cumsum(advance, 1) - advance)
+    tail = torch.zeros(b, hop, device=z.device)
+    audio, _, _ = decoder.render(f0_start, f0_end, torch.cat([harm[:, :1], harm[:, :-1]], 1), harm,
+                                 gains, phase0, batch["grain"], tail)
+    losses["spectral"] = spectral_loss(audio[:, hop:], batch["audio"])
+    total = (losses["spectral"] + options.f0_weight * losses["f0"] + losses["voicing"]
+             + options.beta * kl_dims.clamp(min=options.free_bits).sum() + losses["spread"])
     return {"total": total, **losses}
 
 
@@ -183,107 +123,254 @@ def latent_pca(encoder: Encoder, features: Tensor) -> tuple[Tensor, Tensor, Tens
     """PCA of posterior means: ``(mean (L,), components (L, L) by decreasing variance,
     variances (L,))``; each axis's sign is chosen so that its largest loading is positive."""
     with torch.no_grad():
-        mu, _ = encoder(features)
+        mu = torch.cat([encoder(chunk)[0] for chunk in torch.split(features, 65536)])
     mu = mu.double()
     centre = mu.mean(0)
-    cov = torch.cov((mu - centre).T)
-    variances, vectors = torch.linalg.eigh(cov)
+    variances, vectors = torch.linalg.eigh(torch.cov((mu - centre).T))
     order = torch.argsort(variances, descending=True)
     variances, vectors = variances[order], vectors[:, order]
     signs = torch.sign(vectors.gather(0, vectors.abs().argmax(0, keepdim=True)))
     return centre.float(), (vectors * signs).float(), variances.float()
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m nodes.models.train", description=__doc__.split("\n")[0])
-    p.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH, help="TorchScript file to write")
-    p.add_argument("--steps", type=int, default=10000)
+def build_parser(prog: str = "nodegraph train") -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=prog, description="Train a low-latency streaming model of "
+                                "your recordings (RAVE v2 streaming interface, nn~-compatible).")
+    p.add_argument("sounds", nargs="+", type=Path, help="audio files and folders of them")
+    p.add_argument("--out", type=Path, required=True, help="TorchScript file to write (NAME.ts)")
+    p.add_argument("--minutes", type=float, default=20.0, help="time budget for training steps")
+    p.add_argument("--steps", type=int, help="train exactly this many steps (overrides --minutes)")
+    p.add_argument("--ratio", type=int, default=dsp.HOP, choices=RATIOS,
+                   help=f"samples per latent frame (default {dsp.HOP}: {dsp.HOP / dsp.SR * 1e3:.1f} ms)")
+    p.add_argument("--latent", type=int, default=LATENT, choices=range(1, 65), metavar="1..64",
+                   help=f"latent dimensions (default {LATENT})")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--clips", type=int, default=400, help="training clips")
-    p.add_argument("--test-clips", type=int, default=40, help="held-out clips")
-    p.add_argument("--frames", type=int, default=8, help="decoder frames per segment")
-    p.add_argument("--batch", type=int, default=64, help="segments per step (control losses)")
-    p.add_argument("--audio-batch", type=int, default=8, help="segments synthesised per step")
+    p.add_argument("--device", default="cpu", help="cpu, or cuda where a GPU exists")
+    p.add_argument("--threads", type=int, default=2, help="torch intra-op threads")
+    p.add_argument("--resume", action="store_true", help="continue from NAME.ckpt")
+    p.add_argument("--checkpoint-minutes", type=float, default=3.0)
+    p.add_argument("--frames", type=int, default=48, help="latent frames per training segment")
+    p.add_argument("--batch", type=int, default=12, help="segments per step")
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--beta", type=float, default=0.02, help="KL weight")
     p.add_argument("--free-bits", type=float, default=3.0, help="KL-free nats per latent dimension")
     p.add_argument("--spread", type=float, default=0.3,
                    help="minimum variance of every principal axis of the posterior means")
-    p.add_argument("--f0-weight", type=float, default=1.0, help="weight of the f0 loss (semitones)")
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--log-every", type=int, default=100)
-    p.add_argument("--tiny", action="store_true", help="smoke run: small corpus, few steps")
-    args = p.parse_args(argv)
-    if args.tiny:
-        args.steps, args.clips, args.test_clips = min(args.steps, 5), 8, 8
-        args.batch, args.audio_batch, args.log_every = 8, 2, 1
-    return args
+    p.add_argument("--f0-weight", type=float, default=2.0, help="weight of the f0 loss (semitones)")
+    p.add_argument("--quick-figures", action="store_true",
+                   help="measure the model briefly (smoke runs and tests)")
+    return p
 
 
-def main(argv: list[str] | None = None) -> dict:
-    args = parse_args(argv)
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    started = time.perf_counter()
-    log = tqdm.write
+class Run:
+    """One training run: material, modules, optimiser, progress; checkpoints and export."""
 
-    clips = corpus.make_corpus(args.seed, args.clips + args.test_clips)
-    train_clips, test_clips = clips[: args.clips], clips[args.clips:]
-    features = Features()
-    frames = analyse(train_clips, features)
-    raw = torch.from_numpy(frames.features)
-    features.mean.copy_(raw.mean(0))
-    features.std.copy_(raw.std(0).clamp(min=1e-3))
-    frames.features = ((raw - features.mean) / features.std).numpy()
-    log(f"corpus: {len(train_clips)} train clips ({len(frames.audio)} frames, "
-        f"{len(frames.audio) * dsp.HOP / dsp.SR / 60:.1f} min), {len(test_clips)} test clips; "
-        f"{time.perf_counter() - started:.0f} s")
+    def __init__(self, options: argparse.Namespace, material: Material) -> None:
+        self.options = options
+        self.material = material
+        self.device = torch.device(options.device)
+        self.checkpoint_path = options.out.with_suffix(".ckpt")
+        self.features = Features(options.ratio)
+        self.frames = analyse(material.train, self.features, options.frames + 2)
+        raw = torch.from_numpy(self.frames.features)
+        self.features.mean.copy_(raw.mean(0))
+        self.features.std.copy_(raw.std(0).clamp(min=1e-3))
+        self.frames.features = ((raw - self.features.mean) / self.features.std).numpy()
+        torch.manual_seed(options.seed)
+        self.encoder = Encoder(options.latent).to(self.device)
+        self.decoder = Decoder(options.latent, options.ratio).to(self.device)
+        self.params = list(self.encoder.parameters()) + list(self.decoder.parameters())
+        self.optimiser = torch.optim.Adam(self.params, lr=options.lr)
+        self.segments = Segments(self.frames, options.frames, options.ratio, options.seed)
+        self.generator = torch.Generator().manual_seed(options.seed)
+        self.step = 0
+        self.history: list[dict] = []
+        self.best: tuple[float, dict] | None = None
+        self.seconds = 0.0
 
-    encoder, decoder = Encoder(), Decoder()
-    params = list(encoder.parameters()) + list(decoder.parameters())
-    optimiser = torch.optim.Adam(params, lr=args.lr)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, args.lr, total_steps=args.steps,
-                                                   pct_start=0.05, final_div_factor=20.0)
-    batches = Batches(frames, args.frames, args.seed)
-    generator = torch.Generator().manual_seed(args.seed)
-    history = []
-    running: dict[str, float] = {}
-    bar = tqdm(range(args.steps), desc="training", unit="step", dynamic_ncols=True)
-    for step in bar:
-        losses = train_step(encoder, decoder, batches.sample(args.batch, args.audio_batch),
-                            args.beta, args.free_bits, args.spread, args.f0_weight, generator)
-        optimiser.zero_grad()
+    # -- checkpoints -------------------------------------------------------------------------
+    def _modules(self) -> dict:
+        return {"encoder": self.encoder.state_dict(), "decoder": self.decoder.state_dict(),
+                "features": self.features.state_dict()}
+
+    def save_checkpoint(self) -> None:
+        """Write ``NAME.ckpt`` atomically (temp file, fsync, rename)."""
+        state = {"format": CHECKPOINT_FORMAT, **self._modules(),
+                 "optimiser": self.optimiser.state_dict(),
+                 "step": self.step, "seconds": self.seconds,
+                 "history": self.history, "best_loss": self.best[0] if self.best else float("inf"),
+                 "best": self.best[1] if self.best else {},
+                 "segments": json.dumps(self.segments.state()), "generator": self.generator.get_state(),
+                 "files": sorted(str(p) for p in self.material.files)}
+        partial = self.checkpoint_path.with_name(self.checkpoint_path.name + ".partial")
+        with open(partial, "wb") as out:
+            torch.save(state, out)
+            out.flush()
+            os.fsync(out.fileno())
+        partial.replace(self.checkpoint_path)
+
+    def load_checkpoint(self) -> None:
+        if not self.checkpoint_path.is_file():
+            raise TrainError(f"{self.checkpoint_path}: no checkpoint to resume; run without --resume")
+        state = torch.load(self.checkpoint_path, map_location=self.device, weights_only=True)
+        if state.get("format") != CHECKPOINT_FORMAT:
+            raise TrainError(f"{self.checkpoint_path}: not a checkpoint of this version")
+        if state["files"] != sorted(str(p) for p in self.material.files):
+            raise TrainError(f"{self.checkpoint_path}: made from other recordings; resume with "
+                             f"the same SOUNDS, or train anew without --resume")
+        self.encoder.load_state_dict(state["encoder"])
+        self.decoder.load_state_dict(state["decoder"])
+        self.features.load_state_dict(state["features"])
+        self.optimiser.load_state_dict(state["optimiser"])
+        self.step = state["step"]
+        self.seconds, self.history = state["seconds"], state["history"]
+        if state["best"]:
+            self.best = (state["best_loss"], state["best"])
+        self.segments.restore(json.loads(state["segments"]))
+        self.generator.set_state(state["generator"])
+
+    # -- training ----------------------------------------------------------------------------
+    def progress(self) -> float:
+        """How far through the run, 0..1: steps done of ``--steps``, else seconds spent of the
+        ``--minutes`` budget."""
+        if self.options.steps:
+            return self.step / self.options.steps
+        return self.seconds / (self.options.minutes * 60.0)
+
+    def learning_rate(self) -> float:
+        """A linear warm-up over the first ``WARMUP`` of the run, then a cosine decay to
+        ``FINAL_LR`` of the peak ``--lr``."""
+        p = min(self.progress(), 1.0)
+        if p < WARMUP:
+            return self.options.lr * max(p / WARMUP, 0.01)
+        decay = 0.5 * (1.0 + math.cos(math.pi * (p - WARMUP) / (1.0 - WARMUP)))
+        return self.options.lr * (FINAL_LR + (1.0 - FINAL_LR) * decay)
+
+    def _one_step(self) -> dict[str, float]:
+        for group in self.optimiser.param_groups:
+            group["lr"] = self.learning_rate()
+        batch = {k: v.to(self.device) for k, v in self.segments.sample(self.options.batch).items()}
+        losses = train_step(self.encoder, self.decoder, batch, self.options, self.generator)
+        self.optimiser.zero_grad()
         losses["total"].backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        optimiser.step()
-        schedule.step()
-        for k, v in losses.items():
-            running[k] = running.get(k, 0.0) + float(v.detach())
-        if (step + 1) % args.log_every == 0 or step + 1 == args.steps:
-            n = (step % args.log_every) + 1
-            means = {k: v / n for k, v in running.items()}
-            running = {}
-            history.append({"step": step + 1, **{k: round(v, 4) for k, v in means.items()}})
-            bar.set_postfix(total=f"{means['total']:.3f}", f0=f"{means['f0']:.2f}",
-                            spec=f"{means['spectral']:.3f}")
-            log(json.dumps(history[-1]))
-    train_seconds = time.perf_counter() - started
+        torch.nn.utils.clip_grad_norm_(self.params, 1.0)
+        self.optimiser.step()
+        self.step += 1
+        return {k: float(v.detach()) for k, v in losses.items()}
 
-    centre, components, variances = latent_pca(encoder, torch.from_numpy(frames.features))
-    log("latent PCA variances: " + ", ".join(f"{v:.3f}" for v in variances.tolist()))
-    model = export(features, encoder, decoder, centre, components, args.out)
-    figures = evaluate.measure(model, test_clips, quick=args.tiny)
-    command = "python -m nodes.models.train " + " ".join(sys.argv[1:] if argv is None else argv)
-    record = {"options": {k: v for k, v in vars(args).items() if k != "out"},
-              "command": command.strip(), "history": history, "train_seconds": train_seconds,
-              "variances": [round(v, 4) for v in variances.tolist()],
-              "n_train_frames": len(frames.audio)}
-    card.write(args.out.with_suffix(".md"), record, figures)
-    log(json.dumps(figures))
-    log(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB) and its card; "
-        f"training {train_seconds / 60:.1f} min, total {(time.perf_counter() - started) / 60:.1f} min")
-    return figures
+    def train(self) -> bool:
+        """Train to the end of the run; returns False when stopped by Ctrl-C.
+
+        The progress bar counts steps with ``--steps``, else seconds of the budget."""
+        by_steps = bool(self.options.steps)
+        total = self.options.steps if by_steps else round(self.options.minutes * 60.0)
+        bar = tqdm(total=total, initial=self.step if by_steps else round(self.seconds), desc="training",
+                   unit="step" if by_steps else "s", dynamic_ncols=True, file=sys.stderr,
+                   bar_format=None if by_steps else "{l_bar}{bar}| {n:.0f}/{total} s [{elapsed}<{remaining}{postfix}]")
+        running: dict[str, float] = {}
+        last_checkpoint = time.perf_counter()
+        try:
+            while self.progress() < 1.0:
+                started = time.perf_counter()
+                for k, v in self._one_step().items():
+                    running[k] = running.get(k, 0.0) + v
+                spent = time.perf_counter() - started
+                self.seconds += spent
+                bar.update(1 if by_steps else min(spent, total - bar.n))
+                if self.step % LOG_EVERY == 0 or self.progress() >= 1.0:
+                    self._log(running, bar)
+                    running = {}
+                if time.perf_counter() - last_checkpoint > self.options.checkpoint_minutes * 60:
+                    self.save_checkpoint()
+                    last_checkpoint = time.perf_counter()
+        except KeyboardInterrupt:
+            bar.close()
+            self.save_checkpoint()
+            return False
+        bar.close()
+        self.save_checkpoint()
+        return True
+
+    def _log(self, running: dict[str, float], bar: tqdm) -> None:
+        n = self.step - (self.history[-1]["step"] if self.history else 0)
+        means = {k: round(v / max(n, 1), 4) for k, v in running.items()}
+        self.history.append({"step": self.step, "seconds": round(self.seconds, 1), **means})
+        bar.set_postfix(step=self.step, loss=f"{means['total']:.3f}", f0=f"{means['f0']:.2f}",
+                        spec=f"{means['spectral']:.3f}")
+        if self.best is None or means["total"] < self.best[0]:
+            self.best = (means["total"], copy.deepcopy(self._modules()))
+
+    # -- export ------------------------------------------------------------------------------
+    def export(self) -> torch.jit.ScriptModule:
+        """Export the best weights so far (PCA-rotated latent) to ``--out``."""
+        o = self.options
+        encoder, decoder, features = Encoder(o.latent), Decoder(o.latent, o.ratio), Features(o.ratio)
+        modules = self.best[1] if self.best else self._modules()
+        encoder.load_state_dict(modules["encoder"])
+        decoder.load_state_dict(modules["decoder"])
+        features.load_state_dict(modules["features"])
+        centre, components, self.variances = latent_pca(encoder, torch.from_numpy(self.frames.features))
+        return export(features, encoder, decoder, centre, components, self.options.out)
+
+    def record(self, argv: list[str]) -> dict:
+        """What the model card stores about this run."""
+        return {"command": "nodegraph train " + " ".join(argv),
+                "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(self.options).items()
+                            if k != "sounds"},
+                "files": {str(p): s for p, s in self.material.files.items()},
+                "skipped": {str(p): why for p, why in self.material.skipped.items()},
+                "train_seconds_of_audio": round(self.material.train_seconds, 1),
+                "held_out": [{"source": str(c.source), "start": round(c.start, 2),
+                              "seconds": round(c.seconds, 2)} for c in self.material.held_out],
+                "steps": self.step,
+                "training_seconds": round(self.seconds, 1), "history": self.history,
+                "variances": [round(v, 4) for v in self.variances.tolist()]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``nodegraph train``; returns the exit status."""
+    argv = sys.argv[1:] if argv is None else argv
+    options = build_parser().parse_args(argv)
+    if options.out.suffix != ".ts":
+        print(f"nodegraph train: --out {options.out}: name the model file NAME.ts", file=sys.stderr)
+        return 2
+    if options.device.startswith("cuda") and not torch.cuda.is_available():
+        print("nodegraph train: --device cuda: no CUDA GPU here; use --device cpu", file=sys.stderr)
+        return 2
+    torch.set_num_threads(options.threads)
+    options.out.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    try:
+        material = recordings.gather(options.sounds, options.seed)
+        print(recordings.describe(material), file=sys.stderr)
+        run = Run(options, material)
+        if options.resume:
+            run.load_checkpoint()
+            print(f"resuming at step {run.step} ({run.progress():.0%} done)", file=sys.stderr)
+    except (MaterialError, TrainError) as exc:
+        print(f"nodegraph train: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nnodegraph train: interrupted while reading the recordings; nothing was written",
+              file=sys.stderr)
+        return 130
+    finished = run.train()
+    model = run.export()
+    figures = evaluate.measure(model, material.held_out, quick=options.quick_figures)
+    card.write(options.out, run.record(argv), figures, material.held_out,
+               clips=1 if options.quick_figures else card.CARD_CLIPS)
+    size = options.out.stat().st_size / 1e6
+    if not finished:
+        print(f"\ninterrupted at step {run.step} ({run.progress():.0%} done): exported the best weights so "
+              f"far to {options.out} ({size:.2f} MB) and saved {run.checkpoint_path}.\n"
+              f"resume with: nodegraph train {' '.join(a for a in argv if a != '--resume')} --resume",
+              file=sys.stderr)
+        return 130
+    print(f"wrote {options.out} ({size:.2f} MB), its card {options.out.with_suffix('.md')}; "
+          f"training {run.seconds / 60:.1f} min, total {(time.perf_counter() - started) / 60:.1f} min",
+          file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
