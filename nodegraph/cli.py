@@ -217,7 +217,8 @@ def _print_summary(report: dict[str, Any]) -> None:
                 f"{audio['underruns']} underruns")
         latency = audio.get("latency_ms")
         if latency:
-            line += f", latency p50 {latency['p50']:.1f} / p95 {latency['p95']:.1f} ms"
+            line += (f", latency p50 {latency['p50']:.1f} / p95 {latency['p95']:.1f} ms, "
+                     f"jitter {latency['jitter']:.1f} ms")
         if audio.get("decode_rtf"):
             line += f", decode {audio['decode_rtf']:.1f}x real time"
         print(line)

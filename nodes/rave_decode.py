@@ -89,7 +89,7 @@ class RaveDecode(Node):
         if latent.shape != (self._latent_size,):
             raise ValueError(f"latent has {latent.size} values; the model takes "
                              f"{self._latent_size}")
-        self._slot.set(latent, inputs.t)
+        self._slot.set(latent, inputs.t, inputs.source)
 
     def on_param(self, name: str, value: Any) -> None:
         if name == "model":
@@ -178,7 +178,7 @@ class RaveDecode(Node):
         offset = round(self._next_frame) - self._rendered  # where this frame starts
         self.ctx.catch_up(offset)
         item = self._slot.get()
-        target, t = (self._previous, None) if item is None else item
+        target, t, source = (self._previous, None, "") if item is None else item
         if len(target) != latent_size:  # sent for the model before a switch
             target, t = self._previous, None
         if self.interpolate and n > 1:
@@ -191,7 +191,7 @@ class RaveDecode(Node):
         self._decode_s += perf_counter() - start
         self._frames_decoded += n
         if t is not None and t != self._heard:
-            self.ctx.signal_event(offset, t)
+            self.ctx.signal_event(offset, t, source)
             self._heard = t
         self._next_frame += n * self._frame_length
         self._previous = target
