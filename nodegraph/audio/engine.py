@@ -72,7 +72,7 @@ DEFAULT_SAFETY_MS = 1.5
 OFFLINE_BLOCK = 2048
 #: safety margin of the silent clock output that paces a chain without outputs
 CLOCK_SAFETY_S = 0.005
-#: blocks in the ring before the consumers start
+#: blocks in the ring before the consumers start, at least (and the horizon's worth)
 PREFILL_BLOCKS = 2
 #: renders whose longest duration sets the horizon (about 3 s of 256-frame blocks)
 RENDER_WINDOW = 512
@@ -291,7 +291,11 @@ class AudioEngine:
     def _play(self) -> None:
         self.realtime_priority = _raise_priority()
         self._prepare_new(self.chain)
-        while any(o.ring.fill < PREFILL_BLOCKS * o.block for o in self.outputs):
+        # fill the rings as far as the horizon asks: a device may take several blocks
+        # at once when it starts (PortAudio on a JACK period longer than the block)
+        while any(o.ring.fill < PREFILL_BLOCKS * o.block for o in self.outputs) or (
+                self._due() <= time.perf_counter()
+                and all(o.ring.space >= self.block for o in self.outputs)):
             self._render(self.block)
         for output in self.outputs:
             output.counting = True
@@ -340,10 +344,11 @@ class AudioEngine:
         self._render_times[self._renders % RENDER_WINDOW] = time.perf_counter() - start
         self._renders += 1
 
-    def mark(self, offset: int, t: float) -> None:
-        """A source's event ``t`` first sounds ``offset`` frames into the current block."""
+    def mark(self, offset: int, t: float, source: str = "") -> None:
+        """A ``source`` node's event ``t`` first sounds ``offset`` frames into the
+        current block."""
         if self._pacer is not None:
-            self.latency.mark(self._block_start + offset, t)
+            self.latency.mark(self._block_start + offset, t, source)
 
     def catch_up(self, offset: int) -> None:
         """Offline: run the control graph up to the time of frame ``offset`` of the
