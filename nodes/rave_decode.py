@@ -131,6 +131,7 @@ class RaveDecode(Node):
         import torch
 
         torch.manual_seed(0)  # RAVE's noise branch: the same render twice is the same
+        self._inference_mode = torch.inference_mode
         self._sr = sr
         self._block = block
         self._threads = 0
@@ -157,8 +158,10 @@ class RaveDecode(Node):
         self._next_frame = float(self._rendered + self._queue.fill)
 
     def render(self, inputs: dict[str, np.ndarray], frames: int) -> dict[str, np.ndarray]:
-        while self._queue.fill < frames:
-            self._decode_next()
+        if self._queue.fill < frames:
+            with self._inference_mode():  # once for all the frames this block decodes
+                while self._queue.fill < frames:
+                    self._decode_next()
         out = self._out[:frames]
         self._queue.read_into(out)
         self._rendered += frames

@@ -268,10 +268,17 @@ def inspect_model(path: Path) -> ModelInterface:
 
 
 def decode(module: torch.jit.ScriptModule, z: np.ndarray) -> np.ndarray:
-    """``module.decode`` of latents ``z`` (channels, frames) → audio (channels, samples)."""
+    """``module.decode`` of latents ``z`` (channels, frames) → audio (channels, samples).
+
+    Always in inference mode (the probe ran so, and RAVE's cached convolutions update
+    their buffers in place, which only inference mode may do to the buffers it made).
+    A caller decoding many frames in a row enters it once around them: entering it
+    per call costs a small model several µs a call (bench/decode.py)."""
+    z = torch.from_numpy(np.ascontiguousarray(z, np.float32))[None]
+    if torch.is_inference_mode_enabled():
+        return module.decode(z)[0].numpy()
     with torch.inference_mode():
-        out = module.decode(torch.from_numpy(np.ascontiguousarray(z, np.float32))[None])
-    return out[0].numpy()
+        return module.decode(z)[0].numpy()
 
 
 def _checked_decode(module: torch.jit.ScriptModule, interface: ModelInterface,
