@@ -224,6 +224,11 @@ def _print_summary(report: dict[str, Any]) -> None:
         print(line)
 
 
+#: Blocks and device rate the latency floor of `model info` is stated for.
+FLOOR_BLOCKS = (64, 128, 256)
+FLOOR_RATE = 48000
+
+
 def cmd_model_info(args: argparse.Namespace) -> int:
     from nodes.neural.model import ModelError, load_model, model_file
 
@@ -232,8 +237,11 @@ def cmd_model_info(args: argparse.Namespace) -> int:
     except ModelError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    floors = {block: info.latency_floor(block, FLOOR_RATE) for block in FLOOR_BLOCKS}
     if args.json:
-        print(json.dumps(info.to_json(), indent=1))
+        print(json.dumps({**info.to_json(), "latency_floor": [
+            {"sr": FLOOR_RATE, "block": block, **floor} for block, floor in floors.items()]},
+            indent=1))
         return 0
     frame_ms = 1000 * info.frame_seconds
     filled = "" if info.full_latent_size == info.latent_size else \
@@ -253,6 +261,13 @@ def cmd_model_info(args: argparse.Namespace) -> int:
     print(info.path)
     for name, value in rows:
         print(f"  {name:<12} {value}")
+    print(f"latency floor, event -> DAC at best ({FLOOR_RATE} Hz, device buffering 2 "
+          "blocks, safety 1.5 ms):")
+    print(f"  a change waits 0-{frame_ms:.1f} ms for the next latent frame and 0-1 block "
+          "for the next render")
+    for block, floor in floors.items():
+        print(f"  block {block:<4} p50 {floor['p50']:5.1f} ms  p95 {floor['p95']:5.1f} ms  "
+              f"jitter {floor['jitter']:4.1f} ms")
     card = Path(info.path).with_suffix(".md")
     if card.is_file():
         print(f"model card: {card}")

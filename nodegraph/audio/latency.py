@@ -21,12 +21,22 @@ Each mark also names its source: the node type of the source event (``midi-in``,
 scheduler). The summary gives the percentiles and the **jitter** (p95 − p5: how far
 the answer wanders from one event to the next) of all events and of each source.
 A camera stamps a frame with its capture time, so its figures are capture → sound.
+
+**The floor** (:func:`latency_floor`): what no engine can beat for a model and a
+device. An event waits for the next latent frame (0 to ``ratio / sr``: the latent
+is read once per frame) and for the next block render (0 to ``block / sr``: the
+latent is read when the block holding the frame's start is rendered), then a fixed
+time: the device's buffering (JACK: two periods), the render margin, the
+resampler's hold-back and the model's own delay. The two waits are independent and
+uniform, so the spread of their sum is the least jitter.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from typing import Any
+
+import math
 
 import numpy as np
 
@@ -38,6 +48,8 @@ KEEP = 8192
 PENDING = 1024
 #: The percentiles reported; jitter is the spread between the outer two.
 PERCENTILES = (5, 50, 95, 99)
+#: Periods of output a device buffers before the DAC (JACK's default, most drivers).
+DEVICE_PERIODS = 2
 
 
 class Latencies:
@@ -130,3 +142,35 @@ class LatencyMeter:
             sources = dict(self._sources)  # one C-level copy: the worker may add a source
             summary["sources"] = {source: sources[source].summary() for source in sorted(sources)}
         return summary
+
+
+def uniform_sum_quantile(q: float, a: float, b: float) -> float:
+    """The ``q`` quantile (0..1) of the sum of two independent uniform waits, on
+    ``[0, a]`` and ``[0, b]``."""
+    a, b = max(a, b), min(a, b)
+    if b == 0.0:
+        return q * a
+    corner = b / (2.0 * a)  # probability below b (and above a)
+    if q <= corner:
+        return math.sqrt(2.0 * a * b * q)
+    if q >= 1.0 - corner:
+        return a + b - math.sqrt(2.0 * a * b * (1.0 - q))
+    return q * a + b / 2.0
+
+
+def latency_floor(frame_s: float, block: int, sr: int, fixed_s: float = 0.0,
+                  periods: int = DEVICE_PERIODS) -> dict[str, float]:
+    """The least event → DAC latency (see the module docstring) for latent frames of
+    ``frame_s`` seconds, blocks of ``block`` frames at ``sr`` Hz, a device that buffers
+    ``periods`` blocks, and ``fixed_s`` more seconds (render margin, resampler, model
+    delay). Milliseconds: ``p5``, ``p50``, ``p95``, ``jitter`` (p95 − p5), and the
+    parts: ``frame_ms`` and ``block_ms`` (the two waits' longest), ``device_ms``,
+    ``fixed_ms``."""
+    block_s = block / sr
+    constant = periods * block_s + fixed_s
+    p5, p50, p95 = (uniform_sum_quantile(q, frame_s, block_s) + constant
+                    for q in (0.05, 0.5, 0.95))
+    return {"p5": round(1000 * p5, 2), "p50": round(1000 * p50, 2), "p95": round(1000 * p95, 2),
+            "jitter": round(1000 * (p95 - p5), 2), "frame_ms": round(1000 * frame_s, 2),
+            "block_ms": round(1000 * block_s, 2), "device_ms": round(1000 * periods * block_s, 2),
+            "fixed_ms": round(1000 * fixed_s, 2)}

@@ -38,6 +38,7 @@ Every failure is a :class:`ModelError` whose message names the file and the fix.
 from __future__ import annotations
 
 import io
+import math
 import re
 import statistics
 import time
@@ -97,6 +98,24 @@ class ModelInfo(ModelInterface):
     decode_ms_per_frame: float = 0.0
     decode_rtf: float = 0.0
     torch_version: str = ""
+
+    def latency_floor(self, block: int, sr: int) -> dict[str, float]:
+        """The least event → DAC latency this model can give through a device at
+        ``sr`` Hz in blocks of ``block`` frames buffering two periods
+        (:func:`nodegraph.audio.latency.latency_floor`): the wait for a latent frame
+        and for a block render, the device, audio-out's default safety margin, the
+        render headroom on the decodes of one block, the resampler's hold-back when
+        the rates differ, and the model's delay. Milliseconds."""
+        from nodegraph.audio.engine import DEFAULT_SAFETY_MS, RENDER_HEADROOM
+        from nodegraph.audio.latency import latency_floor
+        from nodegraph.audio.resample import HOLD_BACK_FRAMES
+
+        decodes = max(1, math.ceil(block * self.sr / (sr * self.ratio)))
+        fixed_s = DEFAULT_SAFETY_MS / 1000 + RENDER_HEADROOM * decodes * \
+            self.decode_ms_per_frame / 1000 + (self.delay_samples or 0) / self.sr
+        if sr != self.sr:
+            fixed_s += HOLD_BACK_FRAMES / sr
+        return latency_floor(self.frame_seconds, block, sr, fixed_s)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
