@@ -208,8 +208,14 @@ class RaveDecode(Node):
             return {}
         info = decoder.info
         audio_s = self._frames_decoded * info.frame_seconds
-        return {"model": info.path, "model_sr": info.sr, "latent_size": info.latent_size,
-                "streaming": info.streaming, "model_delay_samples": info.delay_samples,
-                "decode_rtf": round(audio_s / self._decode_s, 2) if self._decode_s
-                else info.decode_rtf,
-                "frames_decoded": self._frames_decoded}
+        figures = {"model": info.path, "model_sr": info.sr, "latent_size": info.latent_size,
+                   "streaming": info.streaming, "model_delay_samples": info.delay_samples,
+                   "decode_rtf": round(audio_s / self._decode_s, 2) if self._decode_s
+                   else info.decode_rtf,
+                   "frames_decoded": self._frames_decoded,
+                   "frame_ms": round(1000 * info.frame_seconds, 2)}
+        if getattr(self, "_sr", None) and not self.ctx.offline:
+            # what the model's ratio allows at this block and rate (docs/audio.md)
+            floor = info.latency_floor(self._block, self._sr)
+            figures["floor_p50_ms"], figures["floor_p95_ms"] = floor["p50"], floor["p95"]
+        return figures

@@ -195,6 +195,8 @@ def test_small_ratio_models_play_through_jack_with_figures_per_source(jack_serve
     from pythonosc.udp_client import SimpleUDPClient
     from test_osc import free_port
 
+    from nodes.neural.model import load_model
+
     model = mb.save(mb.SineStreaming(ratio=ratio, latent=8), tmp_path / f"r{ratio}.ts")
     port = free_port()
     engine = Engine(parse_patch(SMALL_RATIO_PATCH.format(port=port, model=model, block=block)))
@@ -213,6 +215,11 @@ def test_small_ratio_models_play_through_jack_with_figures_per_source(jack_serve
 
     audio = report["audio"]
     assert (audio["block"], audio["underruns"]) == (block, 0)
+    # rave-decode states the floor its ratio allows here (shown in the editor's panel)
+    floor = load_model(model).info.latency_floor(block, JACK_RATE)
+    assert audio["frame_ms"] == round(1000 * ratio / 44100, 2)
+    assert (audio["floor_p50_ms"], audio["floor_p95_ms"]) == \
+        pytest.approx((floor["p50"], floor["p95"]), abs=0.3)  # decode time is measured
     latency = audio["latency_ms"]
     assert set(latency["sources"]) == {"osc-in", "metro"}
     osc, metro = latency["sources"]["osc-in"], latency["sources"]["metro"]
