@@ -33,7 +33,8 @@ class RaveDecode(Node):
     Streaming exports decode frame after frame; non-streaming ones are decoded with
     context and crossfaded so their chunk boundaries do not click. The audio is
     resampled to the graph's rate. The run report's audio section gets the model's
-    delay (impulse → first output change) and the live decode speed.
+    delay (impulse → first output change), the live decode speed, and the latency
+    floor the model's frame and the block allow (``nodegraph model info`` shows it too).
     """
 
     type_name = "rave-decode"
