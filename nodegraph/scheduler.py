@@ -17,8 +17,9 @@ Execution semantics (the contract the rest of the engine relies on):
 - **Timestamps.** Every message carries the timestamp of the source event it came
   from and that source's node type (``midi-in``, ``camera``...; ``send`` for a value
   sent in from outside the graph); a node's outputs inherit the newest timestamp
-  among the hot messages that triggered it, and its source. A node that posts (a
-  delay, a receive, a glide) is the source of what it posts.
+  among the hot messages that triggered it, and its source. A node that posts from a
+  timer or a thread of its own (a timed delay, a receive, a glide) is the source of
+  what it posts.
 - **Delays.** A node whose type ``breaks_cycles`` posts its outputs to the inbox
   instead of delivering them, so they leave on a later tick; that is what lets a
   cycle exist.
