@@ -12,7 +12,9 @@ only copy. The worker keeps each ring *just* ahead of its consumer: it renders t
 next block when the ring would otherwise run dry within the *horizon*, which is the
 output's ``safety_s`` plus the longest render of the last few seconds, with a
 quarter more for headroom (a block that decodes a latent frame costs far more than
-one that does not, and decode times wander). It then sleeps
+one that does not, and decode times wander). A render counts from when its block
+fell due: a worker that wakes late (a busy CPU, the GIL held by another thread) adds
+that delay, so the horizon covers late wake-ups as it covers slow renders. It then sleeps
 until the next block falls due. So a latent is sampled about one horizon before the
 callback that plays its first frame: the ring's look-ahead is latency, and here it
 is only as long as rendering needs (DESIGN: sources never wait on audio; the
@@ -301,14 +303,19 @@ class AudioEngine:
             output.counting = True
             output.start()
         sleep, clock = time.sleep, time.perf_counter
+        slept = False
         while not self._stopping:
             if self._pending is not None:
                 self._adopt()
             wait = self._due() - clock()
             if wait > 0:
                 sleep(min(wait, MAX_SLEEP_S))
+                slept = True
                 continue
-            self._render(self.block)
+            # a worker that woke past due (a busy CPU, the GIL held elsewhere) counts
+            # the delay as render time: the horizon then covers it too
+            self._render(self.block, late=-wait if slept else 0.0)
+            slept = False
             if self._pacer is not None:
                 self.latency.update(self._pacer)
         if self._pending is not None:
@@ -332,7 +339,9 @@ class AudioEngine:
             due = min(due, starve - output.safety_s)
         return due - RENDER_HEADROOM * max(self._render_times)
 
-    def _render(self, frames: int) -> None:
+    def _render(self, frames: int, late: float = 0.0) -> None:
+        """Render one block; ``late``: seconds the worker woke past the block's due
+        time, counted with the render's own time for the horizon."""
         start = time.perf_counter()
         self._block_start = self.position
         self.chain.render(frames)
@@ -341,7 +350,7 @@ class AudioEngine:
             missing = self.position - output.origin - output.frames_written
             if missing > 0:
                 output.write(np.zeros((missing, output.channels), np.float32))
-        self._render_times[self._renders % RENDER_WINDOW] = time.perf_counter() - start
+        self._render_times[self._renders % RENDER_WINDOW] = time.perf_counter() - start + late
         self._renders += 1
 
     def mark(self, offset: int, t: float, source: str = "") -> None:
