@@ -230,6 +230,7 @@ FLOOR_RATE = 48000
 
 
 def cmd_model_info(args: argparse.Namespace) -> int:
+    from .audio.engine import DEFAULT_SAFETY_MS
     from nodes.neural.model import ModelError, load_model, model_file
 
     try:
@@ -262,7 +263,7 @@ def cmd_model_info(args: argparse.Namespace) -> int:
     for name, value in rows:
         print(f"  {name:<12} {value}")
     print(f"latency floor, event -> DAC at best ({FLOOR_RATE} Hz, device buffering 2 "
-          "blocks, safety 1.5 ms):")
+          f"blocks, safety {DEFAULT_SAFETY_MS:g} ms):")
     print(f"  a change waits 0-{frame_ms:.1f} ms for the next latent frame and 0-1 block "
           "for the next render")
     for block, floor in floors.items():
