@@ -33,10 +33,9 @@ uniform, so the spread of their sum is the least jitter.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from typing import Any
-
-import math
 
 import numpy as np
 
