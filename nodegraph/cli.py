@@ -319,7 +319,8 @@ def _print_summary(report: dict[str, Any]) -> None:
                 f"{audio['underruns']} underruns")
         latency = audio.get("latency_ms")
         if latency:
-            line += f", latency p50 {latency['p50']:.1f} / p95 {latency['p95']:.1f} ms"
+            line += (f", latency p50 {latency['p50']:.1f} / p95 {latency['p95']:.1f} ms, "
+                     f"jitter {latency['jitter']:.1f} ms")
         if audio.get("decode_rtf"):
             line += f", decode {audio['decode_rtf']:.1f}x real time"
         print(line)
@@ -339,7 +340,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     return train_main(args.args)
 
 
+#: Blocks and device rate the latency floor of `model info` is stated for.
+FLOOR_BLOCKS = (64, 128, 256)
+FLOOR_RATE = 48000
+
+
 def cmd_model_info(args: argparse.Namespace) -> int:
+    from .audio.engine import DEFAULT_SAFETY_MS
     from nodes.neural.model import ModelError, load_model, model_file
 
     try:
@@ -347,8 +354,11 @@ def cmd_model_info(args: argparse.Namespace) -> int:
     except ModelError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    floors = {block: info.latency_floor(block, FLOOR_RATE) for block in FLOOR_BLOCKS}
     if args.json:
-        print(json.dumps(info.to_json(), indent=1))
+        print(json.dumps({**info.to_json(), "latency_floor": [
+            {"sr": FLOOR_RATE, "block": block, **floor} for block, floor in floors.items()]},
+            indent=1))
         return 0
     frame_ms = 1000 * info.frame_seconds
     filled = "" if info.full_latent_size == info.latent_size else \
@@ -368,6 +378,13 @@ def cmd_model_info(args: argparse.Namespace) -> int:
     print(info.path)
     for name, value in rows:
         print(f"  {name:<12} {value}")
+    print(f"latency floor, event -> DAC at best ({FLOOR_RATE} Hz, device buffering 2 "
+          f"blocks, safety {DEFAULT_SAFETY_MS:g} ms):")
+    print(f"  a change waits 0-{frame_ms:.1f} ms for the next latent frame and 0-1 block "
+          "for the next render")
+    for block, floor in floors.items():
+        print(f"  block {block:<4} p50 {floor['p50']:5.1f} ms  p95 {floor['p95']:5.1f} ms  "
+              f"jitter {floor['jitter']:4.1f} ms")
     card = Path(info.path).with_suffix(".md")
     if card.is_file():
         print(f"model card: {card}")

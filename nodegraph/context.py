@@ -184,8 +184,9 @@ class Context:
         its newer messages are not due yet. Live, whatever has arrived is due."""
         return self._engine.audio.frame_time(offset)
 
-    def signal_event(self, offset: int, t: float) -> None:
+    def signal_event(self, offset: int, t: float, source: str = "") -> None:
         """Audio thread, in ``render``: the frame ``offset`` frames from the start of
         this block (it may lie in a later block) is the first to reflect the source
-        event stamped ``t``. The engine reports source → DAC latency from these."""
-        self._engine.audio.mark(offset, t)
+        event stamped ``t`` from a node of type ``source`` (``inputs.source``). The
+        engine reports source → DAC latency from these, per source type."""
+        self._engine.audio.mark(offset, t, source)

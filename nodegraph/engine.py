@@ -462,12 +462,25 @@ class Engine:
                 if node_id in nodes:
                     nodes[node_id].update(stats)
             sections["audio"] = {**audio, **sections.get("audio", {})}
+            if audio.get("latency_ms"):
+                _state_frame_intervals(audio["latency_ms"]["sources"], nodes)
         return {"patch": str(self.patch.path) if self.patch.path else None,
                 "duration_s": round(duration_s, 3),
                 "mode": "offline" if self.clock.virtual else "realtime",
                 "ticks": self.scheduler.ticks,
                 **({"ended_by": self.end_reason} if self.end_reason else {}),
                 "nodes": nodes, **sections}
+
+
+def _state_frame_intervals(sources: dict[str, Any], nodes: dict[str, Any]) -> None:
+    """Add ``frame_interval_ms`` to the latency figures of a source type whose node
+    reports a frame rate (``fps``: a camera): a motion waits up to that long to be
+    captured, on top of its capture → sound latency."""
+    for kind, figures in sources.items():
+        rate = next((n["fps"] for n in nodes.values() if n.get("type") == kind and n.get("fps")),
+                    None)
+        if rate and figures is not None:
+            figures["frame_interval_ms"] = round(1000.0 / rate, 2)
 
 
 def apply_overrides(patch: Patch, overrides: Iterable[str]) -> None:

@@ -78,16 +78,18 @@ class Inputs:
     ``inputs[name]`` is the latest value received on that inlet (None if nothing has
     arrived yet). ``changed`` holds the inlets that received a message since the last
     ``process`` call (hot and cold). ``t`` is the source timestamp (clock seconds) of
-    the newest hot message that triggered this call; outputs inherit it.
+    the newest hot message that triggered this call, ``source`` its source's node
+    type (``""`` when none); outputs inherit both.
     """
 
-    __slots__ = ("values", "times", "changed", "t")
+    __slots__ = ("values", "times", "changed", "t", "source")
 
     def __init__(self, names: list[str]) -> None:
         self.values: dict[str, Any] = dict.fromkeys(names)
         self.times: dict[str, float] = dict.fromkeys(names, 0.0)
         self.changed: set[str] = set()
         self.t = 0.0
+        self.source = ""
 
     def __getitem__(self, name: str) -> Any:
         return self.values[name]

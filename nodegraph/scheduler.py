@@ -15,8 +15,11 @@ Execution semantics (the contract the rest of the engine relies on):
   all its upstream nodes, and only if a **hot** inlet received a message; **cold**
   inlets only store. Calls run between ticks, in arrival order.
 - **Timestamps.** Every message carries the timestamp of the source event it came
-  from; a node's outputs inherit the newest timestamp among the hot messages that
-  triggered it.
+  from and that source's node type (``midi-in``, ``camera``...; ``send`` for a value
+  sent in from outside the graph); a node's outputs inherit the newest timestamp
+  among the hot messages that triggered it, and its source. A node that posts from a
+  timer or a thread of its own (a timed delay, a receive, a glide) is the source of
+  what it posts.
 - **Delays.** A node whose type ``breaks_cycles`` posts its outputs to the inbox
   instead of delivering them, so they leave on a later tick; that is what lets a
   cycle exist.
@@ -179,7 +182,7 @@ class Scheduler:
         self._pending: deque[tuple] = deque()
         self._timers: list[tuple[float, int, TimerHandle, Callable[[float], None]]] = []
         self._seq = itertools.count()
-        self._latest: dict[tuple[RuntimeNode, str], tuple[Any, float]] = {}
+        self._latest: dict[tuple[RuntimeNode, str], tuple[Any, float, str]] = {}
         self._latest_lock = threading.Lock()
         #: held while ticks run and while calls run outside the control thread
         self._driving = threading.RLock()
@@ -189,15 +192,18 @@ class Scheduler:
 
     # -- posting (any thread) ---------------------------------------------------------
 
-    def post(self, rn: RuntimeNode, outlet: str, value: Any, t: float | None = None) -> None:
-        """A value leaving ``rn`` on ``outlet`` (sources, delays)."""
-        self._inbox.put((_OUT, rn, outlet, value, self.clock.now() if t is None else t))
+    def post(self, rn: RuntimeNode, outlet: str, value: Any, t: float | None = None,
+             source: str | None = None) -> None:
+        """A value leaving ``rn`` on ``outlet`` (sources, delays); ``source``: the
+        source's node type, ``rn``'s by default."""
+        self._inbox.put((_OUT, rn, outlet, value, self.clock.now() if t is None else t,
+                         source or rn.node.type_name))
 
     def post_latest(self, rn: RuntimeNode, outlet: str, value: Any,
                     t: float | None = None) -> None:
         """Like ``post``, but replaces a value still waiting on the same outlet."""
         key = (rn, outlet)
-        stamped = (value, self.clock.now() if t is None else t)
+        stamped = (value, self.clock.now() if t is None else t, rn.node.type_name)
         with self._latest_lock:
             waiting = key in self._latest
             self._latest[key] = stamped
@@ -208,7 +214,7 @@ class Scheduler:
 
     def send(self, rn: RuntimeNode, inlet: str, value: Any, t: float | None = None) -> None:
         """A value arriving at ``rn``'s ``inlet`` from outside the graph."""
-        self._inbox.put((_IN, rn, inlet, value, self.clock.now() if t is None else t))
+        self._inbox.put((_IN, rn, inlet, value, self.clock.now() if t is None else t, "send"))
 
     def schedule_at(self, t: float, fn: Callable[[float], None]) -> TimerHandle:
         """Run ``fn(t)`` on the control thread once the clock reaches ``t``."""
@@ -292,6 +298,11 @@ class Scheduler:
         clock = self.clock
         if not isinstance(clock, VirtualClock):
             raise RuntimeError("run_until needs a virtual clock")
+        with self._driving:  # nothing due on the way (a decoder's catch-up, mostly): jump
+            if not self._pending and self._inbox.empty() and \
+                    not (self._timers and self._timers[0][0] <= t):
+                clock.advance_to(max(clock.now(), t))
+                return
         while True:
             if self.run_pending(MAX_TICKS_PER_INSTANT) >= MAX_TICKS_PER_INSTANT:
                 log.warning("a zero-delay feedback loop is spinning at t=%.3f s", clock.now())
@@ -349,19 +360,19 @@ class Scheduler:
             if kind == _LATEST:
                 kind = _OUT
                 with self._latest_lock:
-                    value, t = self._latest.pop((item[1], item[2]))
-                item = (_OUT, item[1], item[2], value, t)
+                    value, t, source = self._latest.pop((item[1], item[2]))
+                item = (_OUT, item[1], item[2], value, t, source)
                 pending[0] = item
             key = (kind, item[1], item[2])
             if key in taken:
                 break
             taken.add(key)
             pending.popleft()
-            _, rn, port, value, t = item
+            _, rn, port, value, t, source = item
             if kind == _OUT:
-                self._emit(rn, port, value, t)
+                self._emit(rn, port, value, t, source)
             else:
-                self._deliver(rn, port, value, t, rn.hot.get(port, False))
+                self._deliver(rn, port, value, t, source, rn.hot.get(port, False))
         if not taken:
             return False
         self.ticks += 1
@@ -373,7 +384,7 @@ class Scheduler:
 
     def _run_node(self, rn: RuntimeNode) -> None:
         inputs = rn.inputs
-        t = inputs.t
+        t, source = inputs.t, inputs.source
         start = perf_counter()
         try:
             out = rn.node.process(inputs)
@@ -389,6 +400,7 @@ class Scheduler:
         rn.last_call = end
         inputs.changed.clear()
         inputs.t = 0.0
+        inputs.source = ""
         if not out:
             return
         for port, value in out.items():
@@ -401,26 +413,29 @@ class Scheduler:
                 rn.flag(f"outlet {port!r} sent {value.shape[0]} values, declared {size}", "sent")
                 continue
             if rn.defers:
-                self.post(rn, port, value, t)
+                self.post(rn, port, value, t, source)
             else:
-                self._emit(rn, port, value, t)
+                self._emit(rn, port, value, t, source)
 
-    def _emit(self, rn: RuntimeNode, outlet: str, value: Any, t: float) -> None:
+    def _emit(self, rn: RuntimeNode, outlet: str, value: Any, t: float, source: str) -> None:
         rn.sent += 1
         rn.last_out[outlet] = value
         for dst, inlet, hot, convert in rn.routes.get(outlet, ()):
-            self._deliver(dst, inlet, value if convert is None else convert(value), t, hot)
+            self._deliver(dst, inlet, value if convert is None else convert(value), t, source,
+                          hot)
 
     @staticmethod
-    def _deliver(dst: RuntimeNode, inlet: str, value: Any, t: float, hot: bool) -> None:
+    def _deliver(dst: RuntimeNode, inlet: str, value: Any, t: float, source: str,
+                 hot: bool) -> None:
         inputs = dst.inputs
         inputs.values[inlet] = value
         inputs.times[inlet] = t
         inputs.changed.add(inlet)
         if hot:
             dst.triggered = True
-            if t > inputs.t:
+            if t >= inputs.t:
                 inputs.t = t
+                inputs.source = source
 
 
 def _run_call(fn: Callable[[], Any], future: Future) -> None:

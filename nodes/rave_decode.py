@@ -34,7 +34,8 @@ class RaveDecode(Node):
     Streaming exports decode frame after frame; non-streaming ones are decoded with
     context and crossfaded so their chunk boundaries do not click. The audio is
     resampled to the graph's rate. The run report's audio section gets the model's
-    delay (impulse → first output change) and the live decode speed.
+    delay (impulse → first output change), the live decode speed, and the latency
+    floor the model's frame and the block allow (``nodegraph model info`` shows it too).
     """
 
     type_name = "rave-decode"
@@ -92,7 +93,7 @@ class RaveDecode(Node):
         if latent.shape != (self._latent_size,):
             raise ValueError(f"latent has {latent.size} values; the model takes "
                              f"{self._latent_size}")
-        self._slot.set(latent, inputs.t)
+        self._slot.set(latent, inputs.t, inputs.source)
 
     def on_param(self, name: str, value: Any) -> None:
         if name == "model":
@@ -134,6 +135,7 @@ class RaveDecode(Node):
         import torch
 
         torch.manual_seed(0)  # RAVE's noise branch: the same render twice is the same
+        self._inference_mode = torch.inference_mode
         self._sr = sr
         self._block = block
         self._threads = 0
@@ -161,10 +163,12 @@ class RaveDecode(Node):
         self._next_frame = float(self._rendered + self._queue.fill)
 
     def render(self, inputs: dict[str, np.ndarray], frames: int) -> dict[str, np.ndarray]:
-        budget = DecodeBudget(frames, self.frames_per_call, self._frame_length)
-        while self._queue.fill < frames:
-            budget.spend()
-            self._decode_next()
+        if self._queue.fill < frames:
+            budget = DecodeBudget(frames, self.frames_per_call, self._frame_length)
+            with self._inference_mode():  # once for all the frames this block decodes
+                while self._queue.fill < frames:
+                    budget.spend()
+                    self._decode_next()
         out = self._out[:frames]
         self._queue.read_into(out)
         self._rendered += frames
@@ -184,7 +188,7 @@ class RaveDecode(Node):
         offset = round(self._next_frame) - self._rendered  # where this frame starts
         self.ctx.catch_up(offset)
         item = self._slot.get()
-        target, t = (self._previous, None) if item is None else item
+        target, t, source = (self._previous, None, "") if item is None else item
         if len(target) != latent_size:  # sent for the model before a switch
             target, t = self._previous, None
         if self.interpolate and n > 1:
@@ -203,7 +207,7 @@ class RaveDecode(Node):
         if slow:
             self.ctx.error(slow)
         if t is not None and t != self._heard:
-            self.ctx.signal_event(offset, t)
+            self.ctx.signal_event(offset, t, source)
             self._heard = t
         self._next_frame += n * self._frame_length
         self._previous = target
@@ -217,8 +221,14 @@ class RaveDecode(Node):
             return {}
         info = decoder.info
         audio_s = self._frames_decoded * info.frame_seconds
-        return {"model": info.path, "model_sr": info.sr, "latent_size": info.latent_size,
-                "streaming": info.streaming, "model_delay_samples": info.delay_samples,
-                "decode_rtf": round(audio_s / self._decode_s, 2) if self._decode_s
-                else info.decode_rtf,
-                "frames_decoded": self._frames_decoded}
+        figures = {"model": info.path, "model_sr": info.sr, "latent_size": info.latent_size,
+                   "streaming": info.streaming, "model_delay_samples": info.delay_samples,
+                   "decode_rtf": round(audio_s / self._decode_s, 2) if self._decode_s
+                   else info.decode_rtf,
+                   "frames_decoded": self._frames_decoded,
+                   "frame_ms": round(1000 * info.frame_seconds, 2)}
+        if getattr(self, "_sr", None) and not self.ctx.offline:
+            # what the model's ratio allows at this block and rate (docs/audio.md)
+            floor = info.latency_floor(self._block, self._sr)
+            figures["floor_p50_ms"], figures["floor_p95_ms"] = floor["p50"], floor["p95"]
+        return figures

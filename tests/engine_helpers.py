@@ -72,16 +72,18 @@ class BadOpen(Node):
 
 
 class Sink(Node):
-    """Test sink: keeps every message with its timestamp."""
+    """Test sink: keeps every message with its timestamp, and its source's type."""
 
     type_name = "t-sink"
     inlets = (Inlet("in", ANY),)
 
     def open(self) -> None:
         self.got: list[tuple[Any, float]] = []
+        self.sources: list[str] = []
 
     def process(self, inputs: Inputs) -> None:
         self.got.append((inputs["in"], inputs.t))
+        self.sources.append(inputs.source)
 
 
 class Vec(Node):

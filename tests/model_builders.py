@@ -12,6 +12,13 @@ loader reads (``decode``, ``decode_params``, ``sr`` or ``sampling_rate``,
   Hann kernel, times a cosine with a whole number of cycles per latent frame (so the
   model is shift-equivariant by frames, as a conv net is). ``padding="causal"``
   puts all the padding before the audio, ``"centered"`` splits it.
+- :class:`CachedConvStreaming`: streaming, a stack of causal convolutions whose
+  history lives in ``pad`` buffers (cached_conv's way), upsampling by ``factors``
+  and emitting ``bands`` samples per step, so ``ratio = prod(factors) * bands``. Its
+  cost is set by its widths: ``small-r128`` and ``small-r256`` take a few hundred µs
+  per frame (like the default model), ``rave-v2-sized`` (ratio 2048, 1024 channels
+  at the latent rate) milliseconds (like a RAVE v2 streaming export). The audio is
+  a squashed mix of the stack's last layer: good for timing, not for listening.
 - :class:`V1Style`: RAVE v1 naming: a ``sampling_rate`` tensor buffer, a
   ``latent_size`` buffer holding the full size; missing channels padded with zeros.
 
@@ -74,6 +81,72 @@ class SineStreaming(nn.Module):
         out = (amp * torch.sin(phase - step).to(torch.float32))
         out = torch.cat([out * (1.0 - 0.25 * c) for c in range(self.channels)], 1)
         return self.cache(out)
+
+
+class CachedConv(nn.Module):
+    """A causal convolution that continues its input across calls: the last
+    ``(kernel - 1) * dilation`` input steps are kept in a buffer named ``pad``."""
+
+    def __init__(self, into: int, out: int, kernel: int = 3, dilation: int = 1) -> None:
+        super().__init__()
+        self.conv = nn.Conv1d(into, out, kernel, dilation=dilation)
+        self.keep = (kernel - 1) * dilation
+        self.register_buffer("pad", torch.zeros(1, into, self.keep))
+
+    def forward(self, x: Tensor) -> Tensor:
+        joined = torch.cat([self.pad, x], -1)
+        self.pad = joined[..., joined.shape[-1] - self.keep:]
+        return self.conv(joined)
+
+
+class Stage(nn.Module):
+    """Upsample by ``factor`` (repeat), a cached conv, then residual cached convs."""
+
+    def __init__(self, into: int, out: int, factor: int, residuals: int) -> None:
+        super().__init__()
+        self.factor = factor
+        self.conv = CachedConv(into, out)
+        self.residuals = nn.ModuleList([CachedConv(out, out, 3, 3 ** (i + 1))
+                                        for i in range(residuals)])
+
+    def forward(self, x: Tensor) -> Tensor:
+        if self.factor > 1:
+            x = x.repeat_interleave(self.factor, -1)
+        x = nn.functional.leaky_relu(self.conv(x), 0.2)
+        for residual in self.residuals:
+            x = x + residual(nn.functional.leaky_relu(x, 0.2))
+        return x
+
+
+class CachedConvStreaming(nn.Module):
+    """Streaming cached-conv decoder; see the module docstring."""
+
+    def __init__(self, sr: int = 44100, ratio: int = 256, latent: int = 8,
+                 full_latent: int | None = None, widths: tuple[int, ...] = (64,),
+                 factors: tuple[int, ...] = (), residuals: int = 2) -> None:
+        super().__init__()
+        steps = math.prod(factors)
+        if ratio % steps or len(widths) != len(factors) + 1:
+            raise ValueError("ratio must be a multiple of prod(factors), with one width more "
+                             "than factors")
+        self.sr = sr
+        self.latent_size = latent
+        self.full_latent_size = full_latent or latent
+        self.bands = ratio // steps
+        self.register_buffer("decode_params", torch.tensor([latent, ratio, 1, 1]))
+        self.head = CachedConv(self.full_latent_size, widths[0])
+        self.stages = nn.ModuleList([Stage(widths[i], widths[i + 1], f, residuals)
+                                     for i, f in enumerate(factors)])
+        self.first = Stage(widths[0], widths[0], 1, residuals)
+        self.tail = CachedConv(widths[-1], self.bands)
+
+    @torch.jit.export
+    def decode(self, z: Tensor) -> Tensor:
+        x = self.first(self.head(z))
+        for stage in self.stages:
+            x = stage(x)
+        bands = torch.tanh(self.tail(x))  # (1, bands, steps): band b is sample b of a step
+        return bands.transpose(1, 2).reshape(z.shape[0], 1, -1)
 
 
 class ConvNonStreaming(nn.Module):
@@ -319,6 +392,13 @@ BUILDERS = {
     "conv-causal": lambda: ConvNonStreaming(padding="causal"),
     "conv-centered": lambda: ConvNonStreaming(padding="centered"),
     "v1": lambda: V1Style(),
+    "sine-r128": lambda: SineStreaming(ratio=128, latent=8),
+    "sine-r256": lambda: SineStreaming(ratio=256, latent=8),
+    "small-r128": lambda: CachedConvStreaming(ratio=128),
+    "small-r256": lambda: CachedConvStreaming(ratio=256),
+    "rave-v2-sized": lambda: CachedConvStreaming(
+        ratio=2048, latent=8, full_latent=128, widths=(1024, 512, 256, 128, 64),
+        factors=(4, 4, 4, 2), residuals=3),
 }
 
 

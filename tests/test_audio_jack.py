@@ -22,7 +22,7 @@ from conftest import JACK_RATE
 from nodegraph.cli import main
 from nodegraph.edits import AddNode, Connect, SetParam
 from nodegraph.engine import Engine
-from nodegraph.patch import Link
+from nodegraph.patch import Link, parse_patch
 
 ROOT = Path(__file__).resolve().parent.parent
 PATCH = ROOT / "patches" / "latent-sliders.yaml"
@@ -170,3 +170,66 @@ def test_a_rate_the_device_cannot_play_fails_that_node_clearly(jack_server, sine
                                         "Connection Kit) at 44100 Hz")
     assert out["last_error"].endswith("Its default rate is 48000 Hz; sample_rate 0 uses it")
     assert report["nodes"]["dec"]["status"] != "failed"  # the rest of the patch is fine
+
+
+SMALL_RATIO_PATCH = """\
+format: nodegraph/1
+nodes:
+  osc: {{type: osc-in, params: {{address: /latent, port: {port}, size: 8}}}}
+  clock: {{type: metro, params: {{interval_ms: 37}}}}
+  quiet: {{type: constant, params: {{value: [0.1, 0, 0, 0, 0, 0, 0, 0]}}}}
+  dec: {{type: rave-decode, params: {{model: '{model}'}}}}
+  out: {{type: audio-out, params: {{block_size: {block}, safety_ms: 25}}}}
+links:
+  - osc.out -> dec.latent
+  - clock.bang -> quiet.bang
+  - quiet.out -> dec.latent
+  - dec.audio -> out.audio
+"""
+
+
+@pytest.mark.parametrize("ratio, block", [(128, 64), (256, 128)])
+def test_small_ratio_models_play_through_jack_with_figures_per_source(jack_server, tmp_path,
+                                                                      ratio, block):
+    """OSC and a metro both steer a ratio-128/256 model at blocks of 64/128 frames:
+    no underruns, and the report's latency splits by source type."""
+    from pythonosc.udp_client import SimpleUDPClient
+    from test_osc import free_port
+
+    from nodes.neural.model import load_model
+
+    model = mb.save(mb.SineStreaming(ratio=ratio, latent=8), tmp_path / f"r{ratio}.ts")
+    port = free_port()
+    engine = Engine(parse_patch(SMALL_RATIO_PATCH.format(port=port, model=model, block=block)))
+    engine.open()
+    engine.audio.record(tmp_path / "played.wav")
+    engine.start()
+    client = SimpleUDPClient("127.0.0.1", port)
+    time.sleep(0.3)
+    for i in range(40):
+        client.send_message("/latent", [0.2 + 0.01 * i] + [0.0] * 7)
+        time.sleep(0.023)
+    time.sleep(0.2)
+    engine.stop()
+    report = engine.report()
+    engine.close()
+
+    audio = report["audio"]
+    assert (audio["block"], audio["underruns"]) == (block, 0)
+    # rave-decode states the floor its ratio allows here (shown in the editor's panel)
+    floor = load_model(model).info.latency_floor(block, JACK_RATE)
+    assert audio["frame_ms"] == round(1000 * ratio / 44100, 2)
+    assert (audio["floor_p50_ms"], audio["floor_p95_ms"]) == \
+        pytest.approx((floor["p50"], floor["p95"]), abs=0.3)  # decode time is measured
+    latency = audio["latency_ms"]
+    assert set(latency["sources"]) == {"osc-in", "metro"}
+    osc, metro = latency["sources"]["osc-in"], latency["sources"]["metro"]
+    assert osc["count"] + metro["count"] == latency["count"] and osc["count"] >= 20
+    for figures in (latency, osc, metro):
+        assert 0 < figures["p5"] <= figures["p50"] <= figures["p95"] <= figures["p99"] \
+            <= figures["max"]
+        assert figures["jitter"] == pytest.approx(figures["p95"] - figures["p5"], abs=0.011)
+    played, sr = sf.read(tmp_path / "played.wav", dtype="float32")
+    levels = {round(float(np.abs(played[s:s + 2400, 0]).max()), 2)
+              for s in range(0, len(played) - 2400, 2400)}
+    assert 0.1 in levels and max(levels) >= 0.2  # both sources were heard

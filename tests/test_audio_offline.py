@@ -264,3 +264,34 @@ links:
     assert np.array_equal(a[:4800], np.arange(4800)) and not a[4800:].any()
     assert not b[:4800].any() and np.array_equal(b[4800:], np.arange(4800, 9600))
     assert engine.report()["nodes"]["ramp"]["renders"] == engine.runtime["ramp"].node.renders
+
+
+@pytest.mark.parametrize("ratio", [128, 256])
+def test_small_ratio_renders_are_frame_accurate_whatever_the_block(tmp_path, ratio):
+    """Latents change every 7 ms, inside latent frames of 2.9 or 5.8 ms: each frame
+    takes the latent current at its start, and the render is the same at any block
+    size and every time."""
+    model = mb.save(mb.SineStreaming(ratio=ratio), tmp_path / "sine.ts")
+    patch = latent_patch(model, "0.2, 0, 0, 0, 0.5, 0, 0, 0, 0.8, 0, 0, 0", interval_ms=7.0)
+    patch = patch.replace("links:", "  ao: {type: audio-out, params: {block_size: BLOCK}}\n"
+                                    "links:\n  - dec.audio -> ao.audio")
+    renders = []
+    for block in (4096, 2048, 4096):
+        engine = audio_engine(patch.replace("BLOCK", str(block)))
+        engine.run_offline(0.5)
+        assert engine.audio.block == block
+        renders.append(engine.runtime["out"].node.audio[:, 0])
+        engine.close()
+    assert len(renders[0]) == 22050
+    assert np.array_equal(renders[0], renders[1]) and np.array_equal(renders[0], renders[2])
+    checked = 0
+    for k in range(len(renders[0]) // ratio):
+        t = k * ratio / 44100
+        step = t / 0.007
+        if step - int(step) < 0.02:  # a frame starting within 0.14 ms of a change
+            continue
+        expected = (0.2, 0.5, 0.8)[int(step) % 3]
+        peak = np.abs(renders[0][k * ratio:(k + 1) * ratio]).max()
+        assert peak == pytest.approx(expected, abs=2e-3), (k, t)
+        checked += 1
+    assert checked > 0.9 * len(renders[0]) // ratio

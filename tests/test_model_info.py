@@ -129,3 +129,45 @@ def test_model_info_command_on_a_bad_file(tmp_path, capsys):
     assert main(["model", "info", str(tmp_path / "nope.ts")]) == 1
     assert capsys.readouterr().err.strip() == f"error: {tmp_path / 'nope.ts'}: model file " \
         "not found; check the path (relative paths are relative to the patch file)"
+
+
+def test_the_latency_floor_of_two_uniform_waits():
+    from nodegraph.audio.latency import latency_floor, uniform_sum_quantile
+
+    # equal waits of 1: a triangle on [0, 2]
+    assert uniform_sum_quantile(0.5, 1.0, 1.0) == pytest.approx(1.0)
+    assert uniform_sum_quantile(0.05, 1.0, 1.0) == pytest.approx(0.1 ** 0.5)
+    assert uniform_sum_quantile(0.95, 1.0, 1.0) == pytest.approx(2 - 0.1 ** 0.5)
+    # 4 and 1: flat in the middle, q * 4 + 0.5
+    assert uniform_sum_quantile(0.5, 1.0, 4.0) == pytest.approx(2.5)
+    assert uniform_sum_quantile(0.3, 0.0, 4.0) == pytest.approx(1.2)
+    # frames of 10 ms, blocks of 48 at 48 kHz (1 ms), 2 periods, 3 ms more
+    floor = latency_floor(0.010, 48, 48000, fixed_s=0.003)
+    assert floor["p50"] == pytest.approx(10.0 / 2 + 0.5 + 2.0 + 3.0)
+    assert floor["p95"] == pytest.approx(11.0 - (2 * 10 * 1 * 0.05) ** 0.5 + 5.0, abs=0.01)
+    assert floor["jitter"] == pytest.approx(floor["p95"] - floor["p5"], abs=0.011)
+    assert (floor["frame_ms"], floor["block_ms"], floor["device_ms"], floor["fixed_ms"]) == \
+        (10.0, 1.0, 2.0, 3.0)
+
+
+def test_model_info_states_the_floor_a_ratio_implies(tmp_path, capsys):
+    small = mb.save(mb.SineStreaming(ratio=256), tmp_path / "small.ts")
+    large = mb.save(mb.SineStreaming(ratio=2048), tmp_path / "large.ts")
+    floors = {}
+    for path in (small, large):
+        assert main(["model", "info", str(path), "--json"]) == 0
+        info = json.loads(capsys.readouterr().out)
+        floors[path] = {row["block"]: row for row in info["latency_floor"]}
+        assert sorted(floors[path]) == [64, 128, 256]
+        assert all(row["sr"] == 48000 for row in floors[path].values())
+    small128, large128 = floors[small][128], floors[large][128]
+    assert small128["frame_ms"] == pytest.approx(5.8, abs=0.01)
+    assert large128["frame_ms"] == pytest.approx(46.44, abs=0.01)
+    assert (small128["block_ms"], small128["device_ms"]) == (2.67, 5.33)
+    # the frame wait dominates: 0-46 ms against 0-5.8 ms
+    assert large128["p50"] - small128["p50"] == pytest.approx((46.44 - 5.8) / 2, abs=0.5)
+    assert large128["jitter"] > 40 > 7 > small128["jitter"] > 5
+    assert main(["model", "info", str(small)]) == 0
+    text = capsys.readouterr().out
+    assert "a change waits 0-5.8 ms for the next latent frame" in text
+    assert f"block 128  p50 {small128['p50']:5.1f} ms" in text

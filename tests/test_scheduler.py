@@ -83,6 +83,33 @@ def test_outputs_carry_the_source_timestamp():
     engine.close()
 
 
+def test_messages_carry_their_source_node_type():
+    engine = engine_from("""\
+format: nodegraph/1
+nodes:
+  src: {type: t-emit}
+  m: {type: metro, params: {interval_ms: 100}}
+  add: {type: t-add}
+  d: {type: delay, params: {time_ms: 50}}
+  sink: {type: t-sink}
+  later: {type: t-sink}
+links:
+  - src.out -> add.a
+  - m.bang -> d.in
+  - add.out -> sink.in
+  - d.out -> later.in
+""")
+    engine.scheduler.post(engine.runtime["src"], "out", 1.0, t=0.0)
+    engine.run_offline(0.001)
+    engine.send("sink", "in", 5.0)  # from outside the graph
+    engine.scheduler.run_pending()
+    engine.run_offline(0.2)
+    assert engine.runtime["sink"].node.sources == ["t-emit", "send"]
+    # through nodes that run on it, a message keeps its source; a delay posts anew
+    assert engine.runtime["later"].node.sources == ["delay", "delay"]
+    engine.close()
+
+
 def test_a_raising_node_is_flagged_and_the_rest_keeps_running():
     engine = engine_from("""\
 format: nodegraph/1

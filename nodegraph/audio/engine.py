@@ -12,7 +12,9 @@ only copy. The worker keeps each ring *just* ahead of its consumer: it renders t
 next block when the ring would otherwise run dry within the *horizon*, which is the
 output's ``safety_s`` plus the longest render of the last few seconds, with a
 quarter more for headroom (a block that decodes a latent frame costs far more than
-one that does not, and decode times wander). It then sleeps
+one that does not, and decode times wander). A render counts from when its block
+fell due: a worker that wakes late (a busy CPU, the GIL held by another thread) adds
+that delay, so the horizon covers late wake-ups as it covers slow renders. It then sleeps
 until the next block falls due. So a latent is sampled about one horizon before the
 callback that plays its first frame: the ring's look-ahead is latency, and here it
 is only as long as rendering needs (DESIGN: sources never wait on audio; the
@@ -72,7 +74,7 @@ DEFAULT_SAFETY_MS = 1.5
 OFFLINE_BLOCK = 2048
 #: safety margin of the silent clock output that paces a chain without outputs
 CLOCK_SAFETY_S = 0.005
-#: blocks in the ring before the consumers start
+#: blocks in the ring before the consumers start, at least (and the horizon's worth)
 PREFILL_BLOCKS = 2
 #: renders whose longest duration sets the horizon (about 3 s of 256-frame blocks)
 RENDER_WINDOW = 512
@@ -291,20 +293,29 @@ class AudioEngine:
     def _play(self) -> None:
         self.realtime_priority = _raise_priority()
         self._prepare_new(self.chain)
-        while any(o.ring.fill < PREFILL_BLOCKS * o.block for o in self.outputs):
+        # fill the rings as far as the horizon asks: a device may take several blocks
+        # at once when it starts (PortAudio on a JACK period longer than the block)
+        while any(o.ring.fill < PREFILL_BLOCKS * o.block for o in self.outputs) or (
+                self._due() <= time.perf_counter()
+                and all(o.ring.space >= self.block for o in self.outputs)):
             self._render(self.block)
         for output in self.outputs:
             output.counting = True
             output.start()
         sleep, clock = time.sleep, time.perf_counter
+        slept = False
         while not self._stopping:
             if self._pending is not None:
                 self._adopt()
             wait = self._due() - clock()
             if wait > 0:
                 sleep(min(wait, MAX_SLEEP_S))
+                slept = True
                 continue
-            self._render(self.block)
+            # a worker that woke past due (a busy CPU, the GIL held elsewhere) counts
+            # the delay as render time: the horizon then covers it too
+            self._render(self.block, late=-wait if slept else 0.0)
+            slept = False
             if self._pacer is not None:
                 self.latency.update(self._pacer)
         if self._pending is not None:
@@ -328,7 +339,9 @@ class AudioEngine:
             due = min(due, starve - output.safety_s)
         return due - RENDER_HEADROOM * max(self._render_times)
 
-    def _render(self, frames: int) -> None:
+    def _render(self, frames: int, late: float = 0.0) -> None:
+        """Render one block; ``late``: seconds the worker woke past the block's due
+        time, counted with the render's own time for the horizon."""
         start = time.perf_counter()
         self._block_start = self.position
         self.chain.render(frames)
@@ -337,13 +350,14 @@ class AudioEngine:
             missing = self.position - output.origin - output.frames_written
             if missing > 0:
                 output.write(np.zeros((missing, output.channels), np.float32))
-        self._render_times[self._renders % RENDER_WINDOW] = time.perf_counter() - start
+        self._render_times[self._renders % RENDER_WINDOW] = time.perf_counter() - start + late
         self._renders += 1
 
-    def mark(self, offset: int, t: float) -> None:
-        """A source's event ``t`` first sounds ``offset`` frames into the current block."""
+    def mark(self, offset: int, t: float, source: str = "") -> None:
+        """A ``source`` node's event ``t`` first sounds ``offset`` frames into the
+        current block."""
         if self._pacer is not None:
-            self.latency.mark(self._block_start + offset, t)
+            self.latency.mark(self._block_start + offset, t, source)
 
     def catch_up(self, offset: int) -> None:
         """Offline: run the control graph up to the time of frame ``offset`` of the

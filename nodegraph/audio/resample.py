@@ -23,6 +23,8 @@ from __future__ import annotations
 import numpy as np
 
 QUALITY = "LQ"
+#: output frames ``QUALITY`` holds back (the table above)
+HOLD_BACK_FRAMES = 22
 
 
 class Resampler:

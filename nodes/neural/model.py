@@ -113,6 +113,24 @@ class ModelInfo(ModelInterface):
     decode_rtf: float = 0.0
     torch_version: str = ""
 
+    def latency_floor(self, block: int, sr: int) -> dict[str, float]:
+        """The least event → DAC latency this model can give through a device at
+        ``sr`` Hz in blocks of ``block`` frames buffering two periods
+        (:func:`nodegraph.audio.latency.latency_floor`): the wait for a latent frame
+        and for a block render, the device, audio-out's default safety margin, the
+        render headroom on the decodes of one block, the resampler's hold-back when
+        the rates differ, and the model's delay. Milliseconds."""
+        from nodegraph.audio.engine import DEFAULT_SAFETY_MS, RENDER_HEADROOM
+        from nodegraph.audio.latency import latency_floor
+        from nodegraph.audio.resample import HOLD_BACK_FRAMES
+
+        decodes = max(1, math.ceil(block * self.sr / (sr * self.ratio)))
+        fixed_s = DEFAULT_SAFETY_MS / 1000 + RENDER_HEADROOM * decodes * \
+            self.decode_ms_per_frame / 1000 + (self.delay_samples or 0) / self.sr
+        if sr != self.sr:
+            fixed_s += HOLD_BACK_FRAMES / sr
+        return latency_floor(self.frame_seconds, block, sr, fixed_s)
+
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["decode_params"] = list(self.decode_params)
@@ -310,10 +328,17 @@ def inspect_model(path: Path) -> ModelInterface | None:
 
 
 def decode(module: torch.jit.ScriptModule, z: np.ndarray) -> np.ndarray:
-    """``module.decode`` of latents ``z`` (channels, frames) → audio (channels, samples)."""
+    """``module.decode`` of latents ``z`` (channels, frames) → audio (channels, samples).
+
+    Always in inference mode (the probe ran so, and RAVE's cached convolutions update
+    their buffers in place, which only inference mode may do to the buffers it made).
+    A caller decoding many frames in a row enters it once around them: entering it
+    per call costs a small model several µs a call (bench/decode.py)."""
+    z = torch.from_numpy(np.ascontiguousarray(z, np.float32))[None]
+    if torch.is_inference_mode_enabled():
+        return module.decode(z)[0].numpy()
     with torch.inference_mode():
-        out = module.decode(torch.from_numpy(np.ascontiguousarray(z, np.float32))[None])
-    return out[0].numpy()
+        return module.decode(z)[0].numpy()
 
 
 def _checked_decode(module: torch.jit.ScriptModule, interface: ModelInterface,
