@@ -87,6 +87,6 @@ def test_model_info_default_shows_the_interface_and_the_card_figures():
     result = nodegraph("model", "info", "default")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "latent_size  8" in out and "ratio        2048" in out and "sr           44100 Hz" in out
+    assert "latent_size  8" in out and "ratio        256" in out and "sr           44100 Hz" in out
     assert "streaming    yes" in out
     assert "model card:" in out and "f0 error" in out and "real time" in out

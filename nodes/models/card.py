@@ -182,7 +182,8 @@ Skipped:{skipped}
 (`--minutes {options['minutes']}`, {options['threads']} threads, device {options['device']}),
 batch {options['batch']} segments of {options['frames']} frames, Adam, lr {options['lr']} after a warm-up, cosine decay.
 Losses: multi-scale spectral (FFT 2048..64, linear + log magnitude); f0 against YIN on voiced
-frames (semitones); voicing (cross-entropy against YIN's voicing); KL × {options['beta']} with
+frames (semitones); voicing (cross-entropy against YIN's voicing); A-weighted frame loudness in dB
+(× {options.get('loudness_weight', 0)}); KL × {options['beta']} with
 {options['free_bits']} free nats per dimension; a floor of {options['spread']} on the variance of
 every principal axis of the posterior means.
 

@@ -47,7 +47,7 @@ def latent_of(model: torch.jit.ScriptModule) -> int:
     return int(model.decode_params[0])
 
 
-def _a_weighting(freqs: np.ndarray) -> np.ndarray:
+def a_weighting(freqs: np.ndarray) -> np.ndarray:
     """A-weighting power gain (IEC 61672) at ``freqs`` Hz."""
     f2 = freqs ** 2
     ra = (12194.0 ** 2 * f2 ** 2) / ((f2 + 20.6 ** 2) * np.sqrt((f2 + 107.7 ** 2) * (f2 + 737.9 ** 2))
@@ -57,7 +57,7 @@ def _a_weighting(freqs: np.ndarray) -> np.ndarray:
 
 _FREQS = np.fft.rfftfreq(ANALYSIS_WINDOW, 1.0 / dsp.SR)
 _WINDOW = np.hanning(ANALYSIS_WINDOW)
-_A_GAIN = _a_weighting(_FREQS)
+_A_GAIN = a_weighting(_FREQS)
 # Power of a full-scale 1 kHz sine through the same analysis, the 0 dB reference.
 _REF = float((_A_GAIN * np.abs(np.fft.rfft(_WINDOW * np.sin(2 * np.pi * 1000.0 * np.arange(ANALYSIS_WINDOW)
                                                                    / dsp.SR))) ** 2).sum())

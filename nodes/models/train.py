@@ -12,6 +12,7 @@ segments of ``--frames`` latent frames:
   voiced frames;
 * the decoder's voicing is trained against the voicing flag (binary cross-entropy), so unvoiced
   material comes back as noise, without a harmonic buzz;
+* the A-weighted level of each 2048-sample frame is compared in dB (``--loudness-weight``);
 * KL divergence to N(0, I), weighted by ``--beta``, with ``--free-bits`` nats per dimension free;
   a floor (``--spread``) on the variance of every principal axis of the posterior means.
 
@@ -52,6 +53,13 @@ from nodes.models.model import LATENT, Decoder, Encoder, Features
 from nodes.models.recordings import Material, MaterialError
 
 FFT_SIZES = (2048, 1024, 512, 256, 128, 64)
+LOUDNESS_FFT = 2048
+LOUDNESS_FLOOR_DB = -70.0
+_A_WEIGHTS = torch.from_numpy(evaluate.a_weighting(np.fft.rfftfreq(LOUDNESS_FFT, 1.0 / dsp.SR))).float()
+# A full-scale 1 kHz sine through the same analysis: 0 dB.
+_A_REF = float((torch.stft(torch.sin(2 * math.pi * 1000.0 * torch.arange(8 * LOUDNESS_FFT) / dsp.SR),
+                           LOUDNESS_FFT, LOUDNESS_FFT // 4, window=torch.hann_window(LOUDNESS_FFT),
+                           return_complex=True).abs() ** 2 * _A_WEIGHTS[:, None]).sum(0)[4])
 LOG_EVERY = 25
 CHECKPOINT_FORMAT = 1
 RATIOS = (64, 128, 256, 512, 1024)
@@ -73,6 +81,20 @@ def spectral_loss(x: Tensor, y: Tensor) -> Tensor:
         sy = torch.stft(y, size, size // 4, window=window, return_complex=True).abs()
         total = total + (sx - sy).abs().mean() + (torch.log(sx + 1e-5) - torch.log(sy + 1e-5)).abs().mean()
     return total / len(FFT_SIZES)
+
+
+def loudness_loss(x: Tensor, y: Tensor, floor_db: float = LOUDNESS_FLOOR_DB) -> Tensor:
+    """Mean absolute difference of A-weighted frame levels (dB, Hann ``LOUDNESS_FFT`` frames,
+    hop a quarter of that) between ``(B, N)`` signals, levels floored at ``floor_db``: the
+    spectral loss weighs every bin alike, this one what a listener hears as loudness."""
+    window = torch.hann_window(LOUDNESS_FFT, device=x.device)
+    weights = _A_WEIGHTS.to(x.device)
+
+    def level(s: Tensor) -> Tensor:
+        power = torch.stft(s, LOUDNESS_FFT, LOUDNESS_FFT // 4, window=window, return_complex=True).abs() ** 2
+        return (10.0 * torch.log10((power * weights[:, None]).sum(1) / _A_REF + 1e-12)).clamp(min=floor_db)
+
+    return (level(x) - level(y)).abs().mean()
 
 
 def train_step(encoder: Encoder, decoder: Decoder, batch: dict[str, Tensor], options: argparse.Namespace,
@@ -114,7 +136,9 @@ def train_step(encoder: Encoder, decoder: Decoder, batch: dict[str, Tensor], opt
     audio, _, _ = decoder.render(f0_start, f0_end, torch.cat([harm[:, :1], harm[:, :-1]], 1), harm,
                                  gains, phase0, batch["grain"], tail)
     losses["spectral"] = spectral_loss(audio[:, hop:], batch["audio"])
+    losses["loudness"] = loudness_loss(audio[:, hop:], batch["audio"])
     total = (losses["spectral"] + options.f0_weight * losses["f0"] + losses["voicing"]
+             + options.loudness_weight * losses["loudness"]
              + options.beta * kl_dims.clamp(min=options.free_bits).sum() + losses["spread"])
     return {"total": total, **losses}
 
@@ -157,6 +181,8 @@ def build_parser(prog: str = "nodegraph train") -> argparse.ArgumentParser:
     p.add_argument("--spread", type=float, default=0.3,
                    help="minimum variance of every principal axis of the posterior means")
     p.add_argument("--f0-weight", type=float, default=2.0, help="weight of the f0 loss (semitones)")
+    p.add_argument("--loudness-weight", type=float, default=0.1,
+                   help="weight of the loudness loss (A-weighted dB)")
     p.add_argument("--quick-figures", action="store_true",
                    help="measure the model briefly (smoke runs and tests)")
     return p
@@ -356,9 +382,15 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finished = run.train()
     model = run.export()
-    figures = evaluate.measure(model, material.held_out, quick=options.quick_figures)
-    card.write(options.out, run.record(argv), figures, material.held_out,
-               clips=1 if options.quick_figures else card.CARD_CLIPS)
+    try:
+        figures = evaluate.measure(model, material.held_out, quick=options.quick_figures)
+        card.write(options.out, run.record(argv), figures, material.held_out,
+                   clips=1 if options.quick_figures else card.CARD_CLIPS)
+    except KeyboardInterrupt:
+        again = " ".join(a for a in argv if a != "--resume")
+        print(f"\ninterrupted while measuring: {options.out} is written, its card is not; "
+              f"nodegraph train {again} --resume measures and writes it", file=sys.stderr)
+        return 130
     size = options.out.stat().st_size / 1e6
     if not finished:
         print(f"\ninterrupted at step {run.step} ({run.progress():.0%} done): exported the best weights so "
