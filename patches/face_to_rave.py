@@ -58,7 +58,7 @@ CALIBRATION_S = 12.0   # covers every movement of the test face at least once
 SETTLE_S = 0.4         # face tracking settles on a new pose (measured: ≤ 11 frames)
 RECORD_S = 0.5         # one example per camera frame: 15 per pose at 30 fps
 CANDIDATES = 300       # points decoded while exploring
-HOLD_S = 0.25          # each is held this long; the last MEASURE_SAMPLES are measured
+HOLD_S = 0.3           # each is held this long; the last MEASURE_SAMPLES are measured
 MEASURE_SAMPLES = 4096
 AUDIBLE_DB = -32.0     # quieter candidates are not kept (A-weighted, re full-scale sine)
 
@@ -130,7 +130,9 @@ def measure(audio: np.ndarray) -> tuple[float, float, float]:
 
 def decode_held(points: np.ndarray, model: str = "default") -> list[Sound]:
     """Decode each point held still for :data:`HOLD_S` seconds, one after another in
-    one stream, and measure the last :data:`MEASURE_SAMPLES` samples of each."""
+    one stream, and measure the last :data:`MEASURE_SAMPLES` samples of each. A pitch that
+    the :data:`MEASURE_SAMPLES` before reads differently (by over half a semitone: YIN
+    hesitating between harmonics of a dark sound) counts as no pitch."""
     from nodes.neural.model import decode, load_model, model_file
 
     loaded = load_model(model_file(model))
@@ -138,8 +140,12 @@ def decode_held(points: np.ndarray, model: str = "default") -> list[Sound]:
     sounds = []
     for point in points:
         z = np.repeat(point[:, None], hold, axis=1).astype(np.float32)
-        audio = decode(loaded.module, z)[0, -MEASURE_SAMPLES:]
-        sounds.append(Sound(point, *measure(audio)))
+        audio = decode(loaded.module, z)[0, -2 * MEASURE_SAMPLES:]
+        pitch, centroid, loudness = measure(audio[MEASURE_SAMPLES:])
+        earlier = measure(audio[:MEASURE_SAMPLES])[0]
+        if not abs(12.0 * np.log2(pitch / earlier)) < 0.5:
+            pitch = float("nan")
+        sounds.append(Sound(point, pitch, centroid, loudness))
     return sounds
 
 
@@ -162,7 +168,7 @@ def choose_sounds(count: int = CANDIDATES, seed: int = 0) -> dict[str, Sound]:
             "low": (voiced, lambda s: s.pitch_hz),
             "bright": (voiced, lambda s: -s.centroid_hz),
             "dark": (voiced, lambda s: s.centroid_hz),
-            "loud": (free, lambda s: -s.loudness_db),
+            "loud": (voiced, lambda s: -s.loudness_db),
             "middle": (voiced, typical)}
     chosen: dict[str, Sound] = {}
     for role in SOUNDS:

@@ -68,7 +68,7 @@ def test_two_models_crossfade_with_the_mouth(tmp_path):
     take, take_sr = sf.read(tmp_path / "take.wav", always_2d=True)
     assert take_sr == sr and len(take) == 5 * sr
     assert np.array_equal(take[:, 0].astype(np.float32), out)
-    assert -30 < 20 * math.log10(np.sqrt(np.mean(out ** 2))) < -6 and np.abs(out).max() < 1
+    assert -40 < 20 * math.log10(np.sqrt(np.mean(out ** 2))) < -6 and np.abs(out).max() < 1
 
 
 @pytest.mark.parametrize("name", ["latent-offset-jitter.yaml", "switch-sources.yaml"])
@@ -83,7 +83,7 @@ def test_face_driven_examples_sound_and_move(tmp_path, name):
     audio, sr = sf.read(tmp_path / "take.wav", always_2d=True)
     levels = _levels_db(audio[:, 0], sr)
     assert np.isfinite(audio).all() and np.abs(audio).max() < 1
-    assert levels.min() > -50 and levels.max() < -3      # heard, never clipping
+    assert levels.min() > -60 and levels.max() < -3      # heard, never clipping
     assert levels.max() - levels.min() > 5               # the face moves the sound
     assert report["nodes"]["out"]["level_db"] > -40      # audio-out reports what it plays
 
