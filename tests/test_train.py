@@ -7,7 +7,6 @@ TorchScript export loaded back and played by ``rave-decode`` in a patch. No time
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys

@@ -48,7 +48,7 @@ from tqdm import tqdm
 
 from nodes.models import card, dsp, evaluate, recordings
 from nodes.models.export import export
-from nodes.models.frames import Frames, Segments, analyse
+from nodes.models.frames import Segments, analyse
 from nodes.models.model import LATENT, Decoder, Encoder, Features
 from nodes.models.recordings import Material, MaterialError
 
