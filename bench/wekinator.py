@@ -1,6 +1,6 @@
 """A Wekinator session with patches/wekinator.yaml, and its round trip while running.
 
-A python-osc program acts as a sender built for Wekinator (REFERENCE.md): for each of
+A python-osc program acts as a sender built for Wekinator (docs/architecture.md): for each of
 three poses it sets the output values (``/wekinator/control/outputs``), sends
 ``startRecording``, streams ``/wek/inputs`` (two floats near the pose) at about
 100 Hz, and ``stopRecording``; then ``train``, waits for

@@ -46,7 +46,7 @@ audio worker thread (or on the control thread when rendering offline):
   ``{outlet: array (frames, channels)}``; an array may be reused by the next
   ``render``. Keep it short and bounded: no waiting on locks, files or the network
   (hand those to a thread of your own), and no more than a few milliseconds of work
-  (REFERENCE: one or a few model frames per call).
+  (docs/architecture.md: one or a few model frames per call).
 - Message inlets of a signal node work as usual: ``process`` runs on the control
   thread and must only store the newest value, with ``inputs.t``, in a
   :class:`~nodegraph.audio.slot.LatestValue` that ``render`` reads. A node that reads

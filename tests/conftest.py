@@ -1,6 +1,6 @@
 """Shared fixtures: a real JACK server for audio tests.
 
-Audio is tested for real, without a sound card (REFERENCE, real time in Python):
+Audio is tested for real, without a sound card (docs/architecture.md, "Real time in Python"):
 ``jack_server`` starts ``jackd`` with the dummy driver (48 kHz, 256-frame periods)
 under a name of its own, points ``JACK_DEFAULT_SERVER`` at it, so PortAudio's JACK
 host API runs real callbacks, and stops it by its pid at the end of the session.

@@ -1,6 +1,6 @@
 """nodegraph data import/export: FluCoMa files in and out of a patch's learned state.
 
-The FluCoMa files are written here by hand from FluCoMa's documented JSON (REFERENCE.md,
+The FluCoMa files are written here by hand from FluCoMa's documented JSON (docs/architecture.md,
 "Interactive ML conventions"): DataSet ``{"cols", "data"}``, MLP ``{"layers": [{weights
 (rows × cols), biases, activation, rows, cols}]}``, and the Normalize, Standardize and
 RobustScale objects with the field names nodes/iml/scalers.py reads.

@@ -175,7 +175,7 @@ def test_save_then_load_gives_identical_predictions(tmp_path, algorithm):
 
 
 def test_flucoma_files_written_by_hand_load_and_predict(tmp_path):
-    """A DataSet pair and an MLP written from the documented schema (REFERENCE.md)."""
+    """A DataSet pair and an MLP written from the documented schema (docs/architecture.md)."""
     folder = tmp_path / "p.data" / "map"
     folder.mkdir(parents=True)
     (folder / "inputs.json").write_text(json.dumps(

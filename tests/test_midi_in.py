@@ -2,7 +2,7 @@
 
 This machine has no ALSA sequencer, but python-rtmidi's JACK API opens virtual
 ports on a JACK server started with the dummy driver, and messages sent from one
-arrive at the other (REFERENCE.md, "MIDI without hardware"). The server belongs to
+arrive at the other (docs/architecture.md, "MIDI without hardware"). The server belongs to
 this module (its own name, stopped by pid at the end), independent of any other
 JACK server the suite runs.
 """

@@ -1,6 +1,6 @@
 """patches/wekinator.yaml driven by a sender built for Wekinator: real UDP on 127.0.0.1.
 
-The sender is python-osc, doing what a Wekinator input program does (REFERENCE.md,
+The sender is python-osc, doing what a Wekinator input program does (docs/architecture.md,
 "Interactive ML conventions"): ``/wek/inputs`` and ``/wekinator/control/*`` to one
 port, ``/wek/outputs`` and ``/wekinator/status/done-training`` received on another.
 The engine runs live on its own control thread (``Engine.start``). Waits are

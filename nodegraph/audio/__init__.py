@@ -1,6 +1,6 @@
 """The signal domain: the DSP chain, the audio worker, outputs, latency. No torch here.
 
-How audio flows (DESIGN, "three kinds of thread"):
+How audio flows (docs/architecture.md, "Threads"):
 
 1. **Control thread.** A signal node's message inlets (``rave-decode``'s ``latent``)
    run ``process`` as any node does; it stores the newest value and its source

@@ -4,7 +4,7 @@
 devices, which takes a moment and must not slow ``nodegraph nodes``).
 
 The callback (:meth:`DeviceOutput._callback`) follows python-sounddevice's rules
-(REFERENCE, real time in Python): it fills ``outdata`` in place from the ring,
+(docs/architecture.md, "Real time in Python"): it fills ``outdata`` in place from the ring,
 allocates nothing, takes no lock, does no I/O and calls nothing in PortAudio. It maps
 the block's ``outputBufferDacTime`` (PortAudio's stream clock) onto the engine clock
 (``time.perf_counter``) with the ``currentTime`` of the same callback, so latency can

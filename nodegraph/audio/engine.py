@@ -17,7 +17,7 @@ fell due: a worker that wakes late (a busy CPU, the GIL held by another thread) 
 that delay, so the horizon covers late wake-ups as it covers slow renders. It then sleeps
 until the next block falls due. So a latent is sampled about one horizon before the
 callback that plays its first frame: the ring's look-ahead is latency, and here it
-is only as long as rendering needs (DESIGN: sources never wait on audio; the
+is only as long as rendering needs (docs/architecture.md: sources never wait on audio; the
 callback never waits on anything). With no output at all, a silent
 :class:`~nodegraph.audio.outputs.ClockOutput` paces the chain on the wall clock.
 

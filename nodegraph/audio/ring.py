@@ -1,7 +1,7 @@
 """A preallocated ring of audio frames for one writer thread and one reader thread.
 
 The device callback reads from it and the audio worker writes to it, so it takes no
-lock (REFERENCE, real time in Python: the callback takes no locks and allocates
+lock (docs/architecture.md, "Real time in Python": the callback takes no locks and allocates
 nothing large). Two monotonically growing counters, ``written`` and ``read``, carry
 the hand-off: the writer copies frames in and only then advances ``written``; the
 reader copies frames out and only then advances ``read``. Each counter has one

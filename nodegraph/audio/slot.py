@@ -4,7 +4,7 @@ A signal node with message inlets (``rave-decode``'s ``latent``) stores each val
 from ``process`` (control thread) here, with the timestamp and the node type of the
 source event it came from; its ``render`` (audio worker) reads the newest one whenever it needs one.
 There is no lock and no queue: storing replaces one tuple attribute, which is atomic
-under the GIL, so the worker never waits on the control thread (DESIGN: control →
+under the GIL, so the worker never waits on the control thread (docs/architecture.md: control →
 audio crosses through a latest-value slot, never a lock the callback waits on).
 Values the worker never read are simply superseded, as a slider's intermediate
 positions are.

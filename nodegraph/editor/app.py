@@ -1,10 +1,10 @@
 """The editor window and its loop.
 
-Threads (DESIGN.md: never block the GUI on the engine, nor the engine on the GUI):
+Threads (docs/architecture.md: never block the GUI on the engine, nor the engine on the GUI):
 
 - **GUI thread** (the caller of :meth:`EditorApp.run`): renders frames and runs every
-  DearPyGui callback. The app uses ``manual_callback_management=True`` (REFERENCE.md:
-  otherwise callbacks run on a DearPyGui worker thread), so callbacks run between
+  DearPyGui callback. The app uses ``manual_callback_management=True`` (docs/architecture.md,
+  "DearPyGui": otherwise callbacks run on a DearPyGui worker thread), so callbacks run between
   frames on this thread and DearPyGui items are only touched here. It reads the
   engine without waiting: ``engine.graph`` (replaced whole on each edit), the
   ``RuntimeNode`` stats and ``last_out`` values, ``node.report()``.

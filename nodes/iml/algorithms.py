@@ -28,7 +28,7 @@ Design choices (see docs/iml.md):
   ``previous`` continues training a network of the same shape (FluCoMa's behaviour on
   each ``fit``).
 - **KNN** regression, distance-weighted (1/d): reproduces recorded anchors exactly
-  (REFERENCE.md); distances in the input space as it arrives (normalize upstream).
+  (docs/architecture.md); distances in the input space as it arrives (normalize upstream).
 - **linear / poly**: ridge regression (``alpha``) on monomials of the inputs, scaled as
   for the MLP.
 """

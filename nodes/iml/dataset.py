@@ -3,7 +3,7 @@
 A regress node's folder (``<patch>.data/<node id>/``) holds:
 
 - ``inputs.json`` and ``outputs.json``: the examples as two FluCoMa DataSets whose ids
-  match (REFERENCE.md), the snapshot written on save;
+  match (docs/architecture.md), the snapshot written on save;
 - ``journal.jsonl``: one JSON line per change since that snapshot (``add``, ``delete``,
   ``clear``), appended as the change happens.
 

@@ -1,6 +1,6 @@
 """FluCoMa JSON formats: DataSet and MLP, read with errors that say what is wrong.
 
-Field names and layouts follow flucoma-core's ``FluidJSON.hpp`` (REFERENCE.md,
+Field names and layouts follow flucoma-core's ``FluidJSON.hpp`` (docs/architecture.md,
 "Interactive ML conventions"):
 
 - DataSet: ``{"cols": N, "data": {"<id>": [N numbers], ...}}``; a regressor's examples

@@ -2,7 +2,7 @@
 
 A network is a tuple of :class:`Layer`. Each layer computes ``act(x @ weights + biases)``
 with ``weights`` of shape (inputs, outputs), exactly as FluCoMa's MLP stores and runs it
-(REFERENCE.md, "Interactive ML conventions": activation 0 identity, 1 sigmoid, 2 relu,
+(docs/architecture.md, "Interactive ML conventions": activation 0 identity, 1 sigmoid, 2 relu,
 3 tanh), so a network saved here loads in FluCoMa and the other way round.
 
 Training happens on scaled data (:mod:`.algorithms`); :func:`rescale` folds that scaling

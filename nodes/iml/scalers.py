@@ -2,7 +2,7 @@
 
 Each fitted scaler is an affine map per dimension, ``y = (x - shift) * gain + offset``,
 and saves itself in its FluCoMa JSON format (field names from flucoma-core's
-``FluidJSON.hpp``; REFERENCE.md, "Interactive ML conventions"):
+``FluidJSON.hpp``; docs/architecture.md, "Interactive ML conventions"):
 
 ==============  ===========  =================================================================
 method          FluCoMa      JSON fields
@@ -13,7 +13,7 @@ method          FluCoMa      JSON fields
                              (``low``/``high`` percentiles, 25/75) → (x - median) / range
 ==============  ===========  =================================================================
 
-**Zero-range guard** (a known bug class: REFERENCE.md). A dimension whose spread is
+**Zero-range guard** (a known bug class: docs/architecture.md). A dimension whose spread is
 below float32 resolution at its magnitude (inputs travel as float32) is treated as
 having spread 1, as FluCoMa and scikit-learn do for exact zeros, instead of dividing by
 nearly nothing and turning float noise into full-scale jumps. ``constant_dims`` lists

@@ -1,7 +1,7 @@
 """Points from sound: a model's latent trajectory of an audio file, and its most distinct
 frames as candidate points for the latent explorer.
 
-A model is an nn~-compatible TorchScript file (REFERENCE.md, "RAVE / nn~ model files"),
+A model is an nn~-compatible TorchScript file (docs/architecture.md, "nn~ / RAVE model files"),
 loaded by the shared loader (:mod:`nodes.neural.model`: its interface, the latent size
 the decoder takes, and its errors). Encoding needs ``encode(x (B, in_channels, T)) ->
 (B, latent, T / ratio)`` and a buffer ``encode_params = [in_channels, 1, latent, ratio]``;

@@ -1,7 +1,7 @@
 """FluCoMa files in and out of a patch's learned state (``nodegraph data import/export``).
 
 Which node keeps which FluCoMa object, as files of its folder ``<patch>.data/<node id>/``
-(formats: REFERENCE.md, "Interactive ML conventions"; :mod:`nodes.iml.flucoma`):
+(formats: docs/architecture.md, "Interactive ML conventions"; :mod:`nodes.iml.flucoma`):
 
 =========  =============================================  =================================
 node       FluCoMa object                                 file in the node's folder

@@ -4,7 +4,7 @@ rtmidi talks to one MIDI system (its "API"): ALSA or JACK on Linux, CoreMIDI on
 macOS, Windows MM. ``default`` lets rtmidi choose (ALSA on Linux). A machine
 without an ALSA sequencer (no ``/dev/snd/seq``, as on these build machines) still
 carries MIDI between programs through virtual ports on a running JACK server
-(``api: jack``; REFERENCE.md, "MIDI without hardware").
+(``api: jack``; docs/architecture.md, "MIDI without hardware").
 
 mido and rtmidi are imported on first use, so listing node types stays fast.
 """

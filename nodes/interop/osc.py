@@ -3,7 +3,7 @@
 **One server per port, many subscribers.** A UDP port can be bound once, but a
 patch often wants several addresses on one port (Wekinator's conventions put
 ``/wek/inputs`` and every ``/wekinator/control/*`` message on 6448; see
-REFERENCE.md). :func:`listen` hands each ``osc-in`` node a :class:`Subscription`
+docs/architecture.md). :func:`listen` hands each ``osc-in`` node a :class:`Subscription`
 to the :class:`OscServer` of its (host, port): the first subscription binds the
 socket and starts the server's thread, the last one to close stops the thread,
 joins it and closes the socket. Subscribing and closing are thread-safe.

@@ -3,7 +3,7 @@
 Both decoders take ``frames`` latent vectors ``(n, latent_size)`` and return
 ``(n * ratio, channels)`` float32 audio at the model's rate, continuing the audio
 of the previous call. They only ever call ``decode`` (never ``forward``, which
-shares a streaming decoder's state, REFERENCE) with a batch of one.
+shares a streaming decoder's state, docs/architecture.md) with a batch of one.
 
 The channels between ``latent_size`` and ``full_latent_size`` are filled here, so
 the model never draws them itself: ``zeros`` for a deterministic decoder, ``noise``
@@ -12,7 +12,7 @@ the model never draws them itself: ``zeros`` for a deterministic decoder, ``nois
 - :class:`StreamingDecoder`, for streaming exports (cached convolutions): each
   call continues from the last, so frames are decoded in order and that is all.
 - :class:`ContextDecoder`, for non-streaming exports, which click at every chunk
-  boundary when decoded chunk by chunk (REFERENCE): each call decodes the
+  boundary when decoded chunk by chunk (docs/architecture.md): each call decodes the
   previous ``LEFT_CONTEXT`` frames again before the new ones, so the new audio
   starts from the right history, plus the newest latent held for ``RIGHT_CONTEXT``
   more frames. The audio decoded past the new frames (a guess: it assumes the latent

@@ -1,6 +1,6 @@
 """nn~-compatible TorchScript models: what a file offers, and whether it works.
 
-What makes a model usable (REFERENCE, "RAVE / nn~ model files"): a TorchScript
+What makes a model usable (docs/architecture.md, "nn~ / RAVE model files"): a TorchScript
 file with a ``decode`` method taking ``(B, C, T)`` float latents and a
 ``decode_params`` buffer ``[in_channels, in_ratio, out_channels, out_ratio]``; nn~
 asks nothing more. From these we read, in this order:

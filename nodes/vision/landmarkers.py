@@ -1,8 +1,8 @@
 """MediaPipe detectors behind the facemesh and hands nodes.
 
 ``mediapipe==0.10.21`` is pinned because it is the last release whose wheel
-bundles the Face Mesh and Hands models (REFERENCE.md, "MediaPipe face
-landmarks"): the solutions API below runs offline with no model file. A user's
+bundles the Face Mesh and Hands models (docs/architecture.md,
+"MediaPipe"): the solutions API below runs offline with no model file. A user's
 Tasks-API ``face_landmarker.task`` bundle is accepted too; it adds blendshapes.
 MediaPipe is imported when a detector is made, not when the node module loads.
 
