@@ -20,7 +20,7 @@ demo: setup
 	@mkdir -p out
 	@echo "demo: patches/face-to-rave.yaml for 15 s, offline. No camera is used: the built-in test face"
 	@echo "      (a moving face photo) performs. No sound card is used: the sound goes to out/demo.wav."
-	$(BIN)/nodegraph run patches/face-to-rave.yaml --headless --offline --duration 15 \
+	$(BIN)/nodegraph run patches/face-to-rave.yaml --offline --duration 15 \
 		--out out/demo.wav --report out/demo-report.json
 	@$(BIN)/python -m patches.face_to_rave figures out/demo.wav
 	@echo "listen to out/demo.wav; live with a webcam and a sound card:"

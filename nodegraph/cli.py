@@ -72,7 +72,6 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run a patch")
     run.add_argument("patch", type=Path)
-    run.add_argument("--headless", action="store_true", help="no window (the default for now)")
     run.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
     run.add_argument("--offline", action="store_true",
                      help="render on a virtual clock, faster than real time (needs --duration)")

@@ -31,7 +31,7 @@ def test_check_valid_and_invalid(tmp_path):
 
 def test_run_writes_the_report(tmp_path):
     report = tmp_path / "r.json"
-    result = nodegraph("run", str(DEMO), "--headless", "--duration", "0.6", "--report", str(report),
+    result = nodegraph("run", str(DEMO), "--duration", "0.6", "--report", str(report),
                        "--set", "clock.interval_ms=100")
     assert result.returncode == 0, result.stderr
     data = json.loads(report.read_text())
@@ -43,15 +43,13 @@ def test_run_writes_the_report(tmp_path):
     assert set(show) >= {"type", "calls", "time_s", "errors"}
 
 
-def test_offline_run_is_faster_than_real_time(tmp_path):
+def test_offline_run_renders_on_the_virtual_clock(tmp_path):
     report = tmp_path / "r.json"
-    start = time.perf_counter()
     result = nodegraph("run", str(DEMO), "--offline", "--duration", "30", "--report", str(report))
     assert result.returncode == 0, result.stderr
     data = json.loads(report.read_text())
     assert data["mode"] == "offline" and data["duration_s"] == 30.0
     assert data["nodes"]["clock"]["sent"] == 121  # 0, 0.25, ... 30.0 s
-    assert time.perf_counter() - start < 30
 
 
 def test_bad_override_exits_1():

@@ -78,7 +78,7 @@ def test_face_features_patch_runs_headless_and_reports_vision(tmp_path):
     report_path, frames = tmp_path / "report.json", tmp_path / "frames"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
-        [sys.executable, "-m", "nodegraph", "run", str(PATCH), "--headless", "--offline",
+        [sys.executable, "-m", "nodegraph", "run", str(PATCH), "--offline",
          "--duration", "2", "--report", str(report_path), "--set", f"frames.folder={frames}",
          "--allow-write", str(frames)],
         capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)

@@ -62,7 +62,7 @@ def test_an_example_renders_from_the_command_line(tmp_path):
     report = tmp_path / "r.json"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
-        [sys.executable, "-m", "nodegraph", "run", "patches/subpatches.yaml", "--headless",
+        [sys.executable, "-m", "nodegraph", "run", "patches/subpatches.yaml",
          "--offline", "--duration", "3", "--report", str(report)],
         capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr
