@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -130,3 +132,13 @@ def engine_from(text: str, virtual: bool = True) -> Engine:
     engine = Engine(parse_patch(text), registry(), clock=VirtualClock() if virtual else None)
     engine.open()
     return engine
+
+
+def wait_for(condition: Callable[[], bool], what: str, deadline_s: float = 30.0) -> None:
+    """Wait until ``condition()`` holds (polling every 2 ms); fail naming ``what`` after
+    ``deadline_s``. For tests on the wall clock: wait on what happens, not for a time."""
+    deadline = time.monotonic() + deadline_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never happened: {what}")
+        time.sleep(0.002)

@@ -15,7 +15,7 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -28,11 +28,10 @@ from nodegraph.clock import RealClock
 from nodegraph.engine import Engine
 from nodegraph.errors import PatchError
 
-from engine_helpers import engine_from
+from engine_helpers import engine_from, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 PATCH = ROOT / "patches" / "wekinator.yaml"
-DEADLINE_S = 20.0
 CONTROL = "/wekinator/control/"
 
 #: Three poses: inputs (the sender's features) → the output values to pair them with.
@@ -55,14 +54,6 @@ def port_is_free(port: int) -> bool:
         except OSError:
             return False
     return True
-
-
-def wait_for(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + DEADLINE_S
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"never happened: {what}")
-        time.sleep(0.002)
 
 
 class WekinatorPeer:
