@@ -112,6 +112,21 @@ links:
 """
 
 
+def playing_patch(model: object, point: str, out_params: str = "") -> str:
+    """Patch text: a constant latent ``point`` (YAML list) → rave-decode → audio-out;
+    ``out_params``: audio-out's params as YAML flow-mapping entries."""
+    return f"""\
+format: nodegraph/1
+nodes:
+  point: {{type: constant, params: {{value: {point}}}}}
+  dec: {{type: rave-decode, params: {{model: '{model}'}}}}
+  out: {{type: audio-out, params: {{{out_params}}}}}
+links:
+  - point.out -> dec.latent
+  - dec.audio -> out.audio
+"""
+
+
 def peak_hz(audio: np.ndarray, sr: int) -> float:
     """The frequency of the strongest spectral peak of mono ``audio``."""
     spectrum = np.abs(np.fft.rfft(audio * np.hanning(len(audio))))

@@ -13,7 +13,7 @@ import pytest
 import soundfile as sf
 
 import model_builders as mb
-from audio_helpers import audio_engine, latent_patch, registry
+from audio_helpers import audio_engine, latent_patch, playing_patch, registry
 from nodegraph.audio.limiter import THRESHOLD, soft_limit
 from nodegraph.cli import main
 from nodegraph.clock import RealClock
@@ -56,16 +56,7 @@ def test_a_muted_decoder_stays_muted_while_latents_keep_arriving(tmp_path):
 def test_run_offline_with_an_empty_model_ends_and_reports_it_muted(tmp_path, capsys):
     model = mb.save(mb.Misbehaving("empty"), tmp_path / "empty.ts")
     patch = tmp_path / "p.yaml"
-    patch.write_text(f"""\
-format: nodegraph/1
-nodes:
-  point: {{type: constant, params: {{value: [0.5, 0, 0, 0]}}}}
-  dec: {{type: rave-decode, params: {{model: '{model}'}}}}
-  out: {{type: audio-out}}
-links:
-  - point.out -> dec.latent
-  - dec.audio -> out.audio
-""")
+    patch.write_text(playing_patch(model, "[0.5, 0, 0, 0]"))
     report = tmp_path / "r.json"
     assert main(["run", str(patch), "--offline", "--duration", "1", "--report", str(report),
                  "--out", str(tmp_path / "o.wav")]) == 0
@@ -149,16 +140,7 @@ def test_a_recording_of_a_huge_model_output_stays_within_full_scale(tmp_path):
     assert 50 < MAX_SAMPLE
     model = mb.save(mb.SineStreaming(sr=16000, ratio=64), tmp_path / "sine.ts")
     patch = tmp_path / "p.yaml"
-    patch.write_text(f"""\
-format: nodegraph/1
-nodes:
-  point: {{type: constant, params: {{value: [50, 0, 0, 0]}}}}
-  dec: {{type: rave-decode, params: {{model: '{model}'}}}}
-  out: {{type: audio-out}}
-links:
-  - point.out -> dec.latent
-  - dec.audio -> out.audio
-""")
+    patch.write_text(playing_patch(model, "[50, 0, 0, 0]"))
     assert main(["run", str(patch), "--offline", "--duration", "0.5", "--out",
                  str(tmp_path / "o.wav")]) == 0
     played, _ = sf.read(tmp_path / "o.wav", dtype="float32")
@@ -183,16 +165,7 @@ def test_through_jack_a_nan_model_is_muted_and_the_device_hears_only_finite_audi
         jack_server, tmp_path):
     model = mb.save(mb.Misbehaving("nan", after=60), tmp_path / "nan.ts")
     patch = tmp_path / "p.yaml"
-    patch.write_text(f"""\
-format: nodegraph/1
-nodes:
-  point: {{type: constant, params: {{value: [0.5, 0, 0, 0]}}}}
-  dec: {{type: rave-decode, params: {{model: '{model}'}}}}
-  out: {{type: audio-out, params: {{safety_ms: 25.0}}}}
-links:
-  - point.out -> dec.latent
-  - dec.audio -> out.audio
-""")
+    patch.write_text(playing_patch(model, "[0.5, 0, 0, 0]", "safety_ms: 25.0"))
     engine = Engine.load(patch)
     engine.open()
     engine.audio.record(tmp_path / "played.wav")
