@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from nodegraph import VECTOR, Inlet, Inputs, Node, Outlet
+from nodegraph.api import VECTOR, Inlet, Inputs, Node, Outlet
 from nodegraph.clock import VirtualClock
 from nodegraph.engine import Engine
 from nodegraph.patch import Link, NodeSpec, Patch

@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from nodegraph import BANG, Inlet, Inputs, Node
+from nodegraph.api import BANG, Inlet, Inputs, Node
 from nodegraph.engine import Engine
 from nodegraph.patch import parse_patch
 from nodegraph.registry import Registry, default_registry

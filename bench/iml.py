@@ -34,7 +34,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 
 import numpy as np
 
-from nodegraph import BANG, Inlet, Inputs, Node
+from nodegraph.api import BANG, Inlet, Inputs, Node
 from nodegraph.engine import Engine
 from nodegraph.patch import parse_patch
 from nodegraph.registry import Registry, default_registry

@@ -33,9 +33,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from . import trust
 from .audio.chain import is_signal_node
 from .clock import RealClock, VirtualClock
-from .control_osc import OscControl, parse_control
+from .commands import add_parsers as add_library_parsers
+from .commands import library_commands, parses_own_arguments
+from .controls import parse_control
 from .data_cli import add_parser as add_data_parser
 from .datalock import DataFolderBusy
 from .docs import node_reference
@@ -49,8 +52,9 @@ log = logging.getLogger("nodegraph")
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["train"]:   # its options are the training script's own
-        return cmd_train(argparse.Namespace(args=argv[1:]))
+    command = library_commands().get(argv[0]) if argv else None
+    if command is not None and parses_own_arguments(command):
+        return command.main(argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
@@ -116,20 +120,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="the node reference (docs/nodes.md) as Markdown")
     nodes.set_defaults(func=cmd_nodes)
 
-    model = sub.add_parser("model", help="inspect neural audio models")
-    model_sub = model.add_subparsers(metavar="ACTION")
-    info = model_sub.add_parser("info", help="what a TorchScript model offers, measured")
-    info.add_argument("file", help="a TorchScript file, or 'default' for the shipped model")
-    info.add_argument("--json", action="store_true", help="as JSON")
-    info.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
-    info.set_defaults(func=cmd_model_info)
-
-    train = sub.add_parser("train", add_help=False,
-                           help="train a low-latency model of your recordings (train --help)")
-    train.add_argument("args", nargs=argparse.REMAINDER)
-    train.set_defaults(func=cmd_train)
-
     add_data_parser(sub)
+    add_library_parsers(sub, library_commands())
 
     devices = sub.add_parser("devices", help="list audio output devices")
     devices.set_defaults(func=cmd_devices)
@@ -142,12 +134,10 @@ def _print_problems(exc: PatchError) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from nodes.neural import sandbox  # model files are code: see docs/safety.md
-
     failed = False
     for path in args.patches:
         try:
-            with contextlib.nullcontext() if args.trust_models else sandbox.untrusted():
+            with contextlib.nullcontext() if args.trust_models else trust.untrusted():
                 engine = Engine.load(path)
         except PatchError as exc:
             _print_problems(exc)
@@ -156,11 +146,10 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"{path}: ok")
             for exposure in engine.exposures():
                 print(f"{path}: note: {exposure}")
-        for model in dict.fromkeys(sandbox.skipped):
+        for model in trust.take_skipped():
             print(f"{path}: note: {model} was not loaded (no sandbox on this system: a "
                   "model file runs code); its latent size was not checked. "
                   "--trust-models loads it")
-        sandbox.skipped.clear()
     return 1 if failed else 0
 
 
@@ -221,7 +210,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     except PatchError as exc:
         _print_problems(exc)
         return 1
-    live = [rn_id for rn_id, node in engine.graph.nodes.items() if node.realtime_only]
+    live = [rn_id for rn_id, node in engine.graph.nodes.items() if node.paced_by_wall_clock()]
     if args.offline and live:
         print(f"--offline: {', '.join(live)} need(s) the wall clock; run without --offline",
               file=sys.stderr)
@@ -243,7 +232,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 return 2
         if control is not None:
             try:
-                server = OscControl(engine, *control)
+                server = control.open(engine)
             except (OSError, ValueError) as exc:
                 print(f"--control: {exc}", file=sys.stderr)
                 return 2
@@ -331,76 +320,6 @@ def _status(stats: dict[str, Any]) -> str:
     if stats["status"] == "muted":
         return f"muted: {stats['last_error'].partition(': ')[2] or stats['last_error']}"
     return stats["status"]
-
-
-def cmd_train(args: argparse.Namespace) -> int:
-    from nodes.models.train import main as train_main
-
-    return train_main(args.args)
-
-
-#: Blocks and device rate the latency floor of `model info` is stated for.
-FLOOR_BLOCKS = (64, 128, 256)
-FLOOR_RATE = 48000
-
-
-def cmd_model_info(args: argparse.Namespace) -> int:
-    from .audio.engine import DEFAULT_SAFETY_MS
-    from nodes.neural.model import ModelError, load_model, model_file
-
-    try:
-        info = load_model(model_file(args.file), args.threads).info
-    except ModelError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    floors = {block: info.latency_floor(block, FLOOR_RATE) for block in FLOOR_BLOCKS}
-    if args.json:
-        print(json.dumps({**info.to_json(), "latency_floor": [
-            {"sr": FLOOR_RATE, "block": block, **floor} for block, floor in floors.items()]},
-            indent=1))
-        return 0
-    frame_ms = 1000 * info.frame_seconds
-    filled = "" if info.full_latent_size == info.latent_size else \
-        f" (full {info.full_latent_size}: rave-decode fills the rest)"
-    delay = "no output change measured" if info.delay_samples is None else \
-        f"{info.delay_samples} samples ({1000 * info.delay_samples / info.sr:.1f} ms)"
-    rows = [("latent_size", f"{info.latent_size}{filled}"),
-            ("ratio", f"{info.ratio} samples per latent frame ({frame_ms:.1f} ms)"),
-            ("sr", f"{info.sr} Hz"), ("channels", str(info.channels)),
-            ("streaming", "yes (decode keeps state between calls)" if info.streaming else
-             "no (rave-decode decodes with context and crossfades)"),
-            ("delay", delay),
-            ("decode", f"{info.decode_ms_per_frame:.2f} ms per frame, "
-                       f"{info.decode_rtf:.1f}x real time ({args.threads} thread"
-                       f"{'s' if args.threads > 1 else ''})"),
-            ("methods", ", ".join(info.methods))]
-    print(info.path)
-    for name, value in rows:
-        print(f"  {name:<12} {value}")
-    print(f"latency floor, event -> DAC at best ({FLOOR_RATE} Hz, device buffering 2 "
-          f"blocks, safety {DEFAULT_SAFETY_MS:g} ms):")
-    print(f"  a change waits 0-{frame_ms:.1f} ms for the next latent frame and 0-1 block "
-          "for the next render")
-    for block, floor in floors.items():
-        print(f"  block {block:<4} p50 {floor['p50']:5.1f} ms  p95 {floor['p95']:5.1f} ms  "
-              f"jitter {floor['jitter']:4.1f} ms")
-    card = Path(info.path).with_suffix(".md")
-    if card.is_file():
-        print(f"model card: {card}")
-        print(_card_figures(card.read_text(encoding="utf-8")))
-    return 0
-
-
-def _card_figures(card: str) -> str:
-    """The summary of a model card's "## Figures" section: its text up to the first
-    table, markdown emphasis removed."""
-    section = card.partition("\n## Figures\n")[2]
-    lines = []
-    for line in section.splitlines():
-        if line.startswith(("|", "## ", "```")):
-            break
-        lines.append(line.replace("**", ""))
-    return "\n".join(lines).strip()
 
 
 def cmd_devices(args: argparse.Namespace) -> int:

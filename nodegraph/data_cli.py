@@ -1,32 +1,36 @@
-"""``nodegraph data import/export``: FluCoMa files in and out of a patch's learned state.
+"""``nodegraph data import/export``: files in and out of a node's learned state.
 
-``nodegraph data import PATCH NODE FILE...`` checks FluCoMa JSON files (DataSet,
-MLP, Normalize/Standardize/RobustScale) and writes them into ``NODE``'s folder of
-``<patch>.data/``; ``nodegraph data export PATCH NODE DIR`` writes the node's state
-as FluCoMa JSON into ``DIR``. What goes where: :mod:`nodes.interop.flucoma_files`.
-Exit status 0 when done, 1 with a message naming the file and field (or the
-mismatch) otherwise; nothing is written then.
+``nodegraph data import PATCH NODE FILE...`` hands the files to ``NODE``'s
+``import_state`` (the node type says what it takes in ``state_files``: FluCoMa JSON
+for normalize and regress), which checks them against the patch and writes them
+into the node's folder of ``<patch>.data/``; ``nodegraph data export PATCH NODE DIR``
+has ``export_state`` write the node's state as files into ``DIR``. The contract is
+:class:`nodegraph.node.Node`'s. Exit status 0 when done, 1 with a message naming the
+file and field (or the mismatch) otherwise; nothing is written then.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .datalock import DataFolderBusy, DataLock
 from .engine import Engine
 from .errors import PatchError
+from .node import Node, StateError
 
 
 def add_parser(sub: Any) -> None:
     """Add the ``data`` command to the ``nodegraph`` subparsers ``sub``."""
-    data = sub.add_parser("data", help="FluCoMa files in and out of a patch's learned state")
+    data = sub.add_parser("data", help="files in and out of a node's learned state "
+                          "(FluCoMa JSON)")
     actions = data.add_subparsers(metavar="ACTION")
-    about = ("copy FluCoMa JSON files into a node's learned state: a regress node takes "
-             "the inputs DataSet and the outputs DataSet (in that order) and/or an MLP; a "
-             "normalize node a Normalize, Standardize or RobustScale file")
+    about = ("copy files into a node's learned state: a regress node takes FluCoMa JSON "
+             "files, the inputs DataSet and the outputs DataSet (in that order) and/or an "
+             "MLP; a normalize node a Normalize, Standardize or RobustScale file")
     read = actions.add_parser("import", help=about, description=about)
     read.add_argument("patch", type=Path)
     read.add_argument("node", help="node id (inside a subpatch: instance/node)")
@@ -37,7 +41,7 @@ def add_parser(sub: Any) -> None:
                       dest="overrides", help="as for run: the sizes the files are checked "
                       "against follow the patch as it will run")
     read.set_defaults(func=cmd_import)
-    about = "write a node's learned state as FluCoMa JSON files into DIR"
+    about = "write a node's learned state as files (FluCoMa JSON) into DIR"
     write = actions.add_parser("export", help=about, description=about)
     write.add_argument("patch", type=Path)
     write.add_argument("node", help="node id (inside a subpatch: instance/node)")
@@ -46,15 +50,13 @@ def add_parser(sub: Any) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from nodes.interop.flucoma_files import import_files
-
-    def locked_import(holder: Any) -> list[str]:
+    def locked_import(engine: Engine, node: Node, folder: Path) -> list[str]:
         # Not while the patch runs elsewhere: a running patch that learns holds its
         # data folder's lock (and so the folder exists).
-        root = holder.folder.parent
-        lock = DataLock(root) if root.is_dir() else None
+        lock = DataLock(folder.parent) if folder.parent.is_dir() else None
         try:
-            return import_files(holder, args.files, args.replace)
+            return node.import_state(folder, args.files, args.replace,
+                                     _port_sizes(engine, node.id))
         finally:
             if lock is not None:
                 lock.release()
@@ -63,22 +65,22 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from nodes.interop.flucoma_files import export_files
-
-    return _run(args, lambda holder: export_files(holder, args.dir))
+    return _run(args, lambda engine, node, folder: node.export_state(folder, args.dir))
 
 
-def _run(args: argparse.Namespace, action: Any) -> int:
-    from nodes.iml.flucoma import FormatError
-    from nodes.interop.flucoma_files import DataError
-
+def _run(args: argparse.Namespace,
+         action: Callable[[Engine, Node, Path], list[str]]) -> int:
     try:
-        lines = action(_holder(args.patch, args.node, args.overrides))
+        if not args.patch.is_file():
+            raise StateError(f"{args.patch}: no such patch file")
+        engine = Engine.load(args.patch, args.overrides)
+        node = _state_node(engine, args.node)
+        lines = action(engine, node, engine.data_root / node.id)
     except PatchError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 1
-    except (DataError, FormatError, OSError, DataFolderBusy) as exc:
+    except (StateError, OSError, DataFolderBusy) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     for line in lines:
@@ -86,22 +88,28 @@ def _run(args: argparse.Namespace, action: Any) -> int:
     return 0
 
 
-def _holder(patch: Path, node_id: str, overrides: list[str]) -> Any:
-    """The node ``node_id`` of the checked patch, with its folder and port sizes."""
-    from nodes.interop.flucoma_files import HOLDERS, DataError, Holder
-
-    if not patch.is_file():
-        raise DataError(f"{patch}: no such patch file")
-    engine = Engine.load(patch, overrides)
-    graph = engine.graph
-    node = graph.nodes.get(node_id)
+def _state_node(engine: Engine, node_id: str) -> Node:
+    """The node ``node_id`` of the checked patch, if its type keeps importable state."""
+    nodes = engine.graph.nodes
+    holders = ", ".join(f"{i} ({n.type_name}: {n.state_files})"
+                        for i, n in nodes.items() if n.state_files) or "none"
+    node = nodes.get(node_id)
     if node is None:
-        holders = [f"{i} ({n.type_name})" for i, n in graph.nodes.items()
-                   if n.type_name in HOLDERS]
-        raise DataError(f"{patch} has no node {node_id!r}; nodes with learned state: "
-                        f"{', '.join(holders) or 'none'}")
-    x_inlet = "in" if node.type_name == "normalize" else "x"
-    out = graph.port_infos.get(node_id, {}).get("out")
-    return Holder(node_id, node, engine.data_root / node_id,
-                  x_size=graph.arriving(node_id, x_inlet).size,
-                  y_size=out.size if out is not None and node.type_name == "regress" else None)
+        raise StateError(f"{engine.patch.path} has no node {node_id!r}; nodes with "
+                         f"learned state: {holders}")
+    if not node.state_files:
+        raise StateError(f"node {node_id!r} is a {node.type_name}, which keeps no state "
+                         f"that files can hold; nodes that do: {holders}")
+    return node
+
+
+def _port_sizes(engine: Engine, node_id: str) -> dict[str, int | None]:
+    """Each port's vector size in the checked patch: inlets as linked in, outlets as
+    sent (None when unknown)."""
+    graph = engine.graph
+    node = graph.nodes[node_id]
+    sizes = {p.name: graph.arriving(node_id, p.name).size for p in node.inlets}
+    infos = graph.port_infos.get(node_id, {})
+    sizes.update({p.name: infos[p.name].size if p.name in infos else None
+                  for p in node.outlets})
+    return sizes

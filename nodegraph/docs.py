@@ -50,9 +50,11 @@ def node_reference(registry: Registry) -> str:
 
 def _node_section(schema: dict[str, Any]) -> list[str]:
     out = [f"### `{schema['type']}`", "", _markdown(schema["doc"])]
-    flags = [text for key, text in (("breaks_cycles", "breaks cycles (sends on a later tick)"),
-                                    ("realtime_only", "real time only (wall-clock source)"))
-             if schema[key]]
+    realtime = schema["realtime_only"]
+    flags = [text for text, shown in (
+        ("breaks cycles (sends on a later tick)", schema["breaks_cycles"]),
+        ("real time only (wall-clock source)" if realtime is True else
+         f"real time only {realtime} (wall-clock source)", realtime)) if shown]
     if flags:
         out += ["", "*" + "; ".join(flags).capitalize() + ".*"]
     if schema["inlets"]:

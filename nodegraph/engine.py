@@ -117,7 +117,7 @@ class Engine:
 
     @property
     def data_root(self) -> Path | None:
-        return self.patch.data_dir
+        return self.patch.data_root
 
     @property
     def dirty(self) -> bool:

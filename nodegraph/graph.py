@@ -29,6 +29,7 @@ from .patch import Link, Patch
 from .registry import Registry
 from .schema import UNKNOWN, Inlet, Outlet, ParamError, PortInfo
 from .subpatch import Flat, FlatLink, Instance, flatten
+from .subpatch_ports import IN, OUT
 from .types import Converter, link_converter
 
 
@@ -259,7 +260,7 @@ def _interface(instance: Instance, graph: Graph) -> Interface:
         if node is None:
             continue
         name = port_id.rpartition("/")[2]
-        info = graph.port_infos.get(port_id, {}).get("in", UNKNOWN)
+        info = graph.port_infos.get(port_id, {}).get(IN, UNKNOWN)
         hot = [graph.nodes[link.dst].inlet(link.inlet).hot for link in graph.converters
                if link.src == port_id and link.dst in graph.nodes]
         inlets.append(Inlet(name, node.inlets[0].type, node.params.get("doc", ""),
@@ -270,7 +271,7 @@ def _interface(instance: Instance, graph: Graph) -> Interface:
         if node is None:
             continue
         name = port_id.rpartition("/")[2]
-        info = graph.port_infos.get(port_id, {}).get("out", UNKNOWN)
+        info = graph.port_infos.get(port_id, {}).get(OUT, UNKNOWN)
         outlets.append(Outlet(name, node.outlets[0].type, node.params.get("doc", ""),
                               size=info.size))
         infos[name] = info

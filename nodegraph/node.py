@@ -27,7 +27,9 @@ Sources (camera, OSC, metro...) never call other nodes: they hand values to
 
 Nodes that learn (normalize, regress, latent-explorer) keep their state under
 ``self.ctx.data_dir`` (the patch's ``<patch>.data/<node id>/`` folder), load it in
-``open`` and write it in ``save_state(folder)``.
+``open`` and write it in ``save_state(folder)``. A type whose state can be read from
+and written to files of another program (FluCoMa JSON) says so in ``state_files``
+and implements ``import_state``/``export_state``: ``nodegraph data import|export``.
 
 Signal nodes
 ------------
@@ -60,7 +62,7 @@ audio worker thread (or on the control thread when rendering offline):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -70,6 +72,11 @@ if TYPE_CHECKING:
     import numpy as np
 
     from .context import Context
+
+
+class StateError(ValueError):
+    """Files that cannot go into (or come out of) a node's learned state; the message
+    names the file and field, or the mismatch, and what to do instead."""
 
 
 class Inputs:
@@ -110,12 +117,16 @@ class Node:
     #: True for delay-like nodes whose output leaves on a later tick: the only nodes
     #: a cycle in the graph may pass through.
     breaks_cycles: ClassVar[bool] = False
-    #: True for sources paced by the wall clock (a webcam, OSC, MIDI): a patch holding
-    #: one cannot be rendered faster than real time.
-    realtime_only: ClassVar[bool] = False
+    #: Whether nodes of this type are paced by the wall clock (a webcam, OSC, MIDI), so
+    #: a patch holding one cannot be rendered faster than real time: True, False, or
+    #: the condition in words when params decide ("when source is a device").
+    realtime_only: ClassVar[bool | str] = False
     #: Name of the run-report section (e.g. "audio", "vision") this node's
     #: ``report()`` also feeds.
     report_section: ClassVar[str | None] = None
+    #: What ``nodegraph data import`` takes into this type's learned state, in words
+    #: ("a Normalize, Standardize or RobustScale file"); "" for types that take none.
+    state_files: ClassVar[str] = ""
 
     _param_specs_cache: ClassVar[dict[type, tuple[Param, ...]]] = {}
 
@@ -229,6 +240,11 @@ class Node:
         """Audio thread, once per block: signal inlets in, signal outlets out."""
         return None
 
+    def paced_by_wall_clock(self) -> bool:
+        """Whether this node, as configured, is paced by the wall clock (see
+        ``realtime_only``; a type whose params decide overrides this)."""
+        return self.realtime_only is True
+
     def exposure(self) -> str | None:
         """A sentence when this node, as configured, opens the machine to others (a
         network listener beyond 127.0.0.1, e.g. "listens on UDP 0.0.0.0:6448, open
@@ -242,6 +258,22 @@ class Node:
 
     def save_state(self, folder: Path) -> None:
         """Write learned state (datasets, models, bookmarks) into ``folder``."""
+
+    def import_state(self, folder: Path, files: Sequence[Path], replace: bool,
+                     sizes: Mapping[str, int | None]) -> list[str]:
+        """``nodegraph data import``, with the patch closed and this node not open:
+        check ``files`` (described by ``state_files``) against ``sizes`` (each port's
+        vector size in the checked patch: an inlet's as linked in, an outlet's as sent;
+        None when unknown), then write them into ``folder`` (``<patch>.data/<id>/``),
+        each atomically. Recorded examples are kept unless ``replace``. Returns a line
+        per file written; raises StateError before writing anything."""
+        raise StateError(f"a {self.type_name} node keeps no state that can be imported")
+
+    def export_state(self, folder: Path, out_dir: Path) -> list[str]:
+        """``nodegraph data export``: write this node's learned state, read from
+        ``folder`` only, as files into ``out_dir``; a line per file (and per thing
+        without a file format, starting ``note:``). StateError when there is nothing."""
+        raise StateError(f"a {self.type_name} node keeps no state that can be exported")
 
     def report(self) -> dict[str, Any]:
         """Live figures for the run report and the editor (JSON-serializable).

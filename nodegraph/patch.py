@@ -99,7 +99,7 @@ class Patch:
     lines: dict[tuple, int] = field(default_factory=dict, compare=False, repr=False)
 
     @property
-    def data_dir(self) -> Path | None:
+    def data_root(self) -> Path | None:
         """``<patch>.data/`` beside the file: where learned state lives."""
         return None if self.path is None else self.path.with_name(self.path.stem + ".data")
 

@@ -1,11 +1,14 @@
 """Where node types come from.
 
-Node types are found in two places: every top-level module of the ``nodes``
-package (one type per file), and the ``nodegraph.nodes`` entry-point group, so a
-user's own package adds nodes by declaring, in its ``pyproject.toml``::
+The engine knows no node library by name. Its own types (``inlet``, ``outlet``:
+:mod:`nodegraph.subpatch_ports`) are in every registry; the rest come from the
+``nodegraph.nodes`` entry-point group. This project's library declares itself there
+(``nodes = "nodes"`` in ``pyproject.toml``), and a user's package adds nodes the
+same way::
 
     [project.entry-points."nodegraph.nodes"]
-    my_nodes = "my_package.my_nodes"      # a module (all Node subclasses in it)
+    my_nodes = "my_package.my_nodes"    # a module: every Node subclass defined in it
+    my_library = "my_package.library"   # a package: each of its top-level modules
 
 A module that fails to import is remembered with its error rather than breaking
 the rest; asking for a type it would have provided says why it is missing.
@@ -25,6 +28,7 @@ from types import ModuleType
 from typing import Any
 
 from .node import Node
+from .subpatch_ports import BUILT_IN_TYPES
 
 log = logging.getLogger("nodegraph.registry")
 
@@ -32,12 +36,14 @@ ENTRY_POINT_GROUP = "nodegraph.nodes"
 
 
 class Registry:
-    """Node types by name."""
+    """Node types by name; the engine's own types from the start."""
 
     def __init__(self) -> None:
         self.types: dict[str, type[Node]] = {}
         #: module name → import error text, for modules that failed to load
         self.broken: dict[str, str] = {}
+        for cls in BUILT_IN_TYPES:
+            self.register(cls)
 
     def register(self, cls: type[Node]) -> type[Node]:
         """Add a node type (usable as a class decorator)."""
@@ -56,28 +62,29 @@ class Registry:
             if issubclass(cls, Node) and cls.type_name and cls.__module__ == module.__name__:
                 self.register(cls)
 
-    def discover(self, package: str = "nodes") -> Registry:
-        """Import ``package``'s top-level modules and the entry points."""
-        try:
-            pkg = importlib.import_module(package)
-        except ImportError as exc:
-            self.broken[package] = str(exc)
-        else:
-            for info in pkgutil.iter_modules(pkg.__path__):
-                if not info.ispkg:
-                    self._import(f"{package}.{info.name}")
+    def discover(self) -> Registry:
+        """Load the ``nodegraph.nodes`` entry points: each names a module (its Node
+        subclasses) or a package (each of its top-level modules, one type per file)."""
         for ep in entry_points(group=ENTRY_POINT_GROUP):
             try:
                 loaded = ep.load()
-            except Exception as exc:  # a broken plugin must not break the rest
+            except Exception as exc:  # a broken library must not break the rest
                 self.broken[ep.value] = f"{type(exc).__name__}: {exc}"
-                log.warning("node plugin %s failed to load: %s", ep.value, exc)
+                log.warning("node library %s failed to load: %s", ep.value, exc)
                 continue
-            if inspect.ismodule(loaded):
+            if inspect.ismodule(loaded) and hasattr(loaded, "__path__"):
+                self.register_package(loaded)
+            elif inspect.ismodule(loaded):
                 self.register_module(loaded)
             else:
                 self.register(loaded)
         return self
+
+    def register_package(self, package: ModuleType) -> None:
+        """Import ``package``'s top-level modules and register their node types."""
+        for info in pkgutil.iter_modules(package.__path__):
+            if not info.ispkg:
+                self._import(f"{package.__name__}.{info.name}")
 
     def _import(self, name: str) -> None:
         try:
@@ -128,5 +135,5 @@ class Registry:
 
 @lru_cache(maxsize=1)
 def default_registry() -> Registry:
-    """The registry of ``nodes/`` plus installed plugins, discovered once."""
+    """The engine's types and every installed library's, discovered once."""
     return Registry().discover()

@@ -8,7 +8,8 @@ with the instance's id as a prefix: node ``osc`` inside ``voice1`` runs as
 
 The rules:
 
-- **Ports.** The ``inlet`` and ``outlet`` nodes of a subpatch are its ports, named
+- **Ports.** The ``inlet`` and ``outlet`` nodes of a subpatch (engine built-ins,
+  :mod:`nodegraph.subpatch_ports`) are its ports, named
   by their node ids, in the order they are written. A link to ``voice1.freq`` goes
   to the inlet node ``voice1/freq``; a link from ``voice1.out`` leaves the outlet
   node ``voice1/out``. Both are pass-throughs, so messages cross in the same tick.
@@ -35,8 +36,9 @@ from typing import Any
 from .errors import PatchError, Problem, shown
 from .patch import MAX_PATCH_BYTES, Link, NodeSpec, Patch, load_patch
 from .readable import MissingFile, path_problem, regular_file
+from .subpatch_ports import IN, OUT, SubpatchInlet, SubpatchOutlet
 
-INLET_TYPE, OUTLET_TYPE = "inlet", "outlet"
+INLET_TYPE, OUTLET_TYPE = SubpatchInlet.type_name, SubpatchOutlet.type_name
 MAX_DEPTH = 16
 #: Most nodes a patch may expand to, its subpatches' included: a file that includes
 #: another several times, which includes the next several times... (an include bomb)
@@ -275,7 +277,7 @@ class _Expander:
                 f"link {link}: {node!r} ({instance.source}) has no {side} {port!r}{reverse}; "
                 f"its {side}s: {', '.join(names) or 'none'}"))
             return None
-        return f"{flat_id}/{port}", "out" if side == "outlet" else "in"
+        return f"{flat_id}/{port}", OUT if side == "outlet" else IN
 
 
 def _substitute(value: Any, values: dict[str, Any]) -> Any:

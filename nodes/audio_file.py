@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from nodegraph import (AUDIO, BANG, NUMBER, Inlet, Inputs, Node, Outlet, Param, ParamError,
-                       PortInfo)
+from nodegraph.api import (AUDIO, BANG, NUMBER, Inlet, Inputs, Node, Outlet, Param, ParamError,
+                           PortInfo)
 
 from .control.values import as_vector
 from .dsp.clip import Clip, check_audio_file, load_clip

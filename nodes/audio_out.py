@@ -6,9 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from nodegraph import AUDIO, Inlet, Node, Param
-from nodegraph.audio.engine import DEFAULT_BLOCK, DEFAULT_SAFETY_MS
-from nodegraph.audio.outputs import Output
+from nodegraph.api import AUDIO, DEFAULT_BLOCK, DEFAULT_SAFETY_MS, Inlet, Node, Output, Param
 
 from .dsp.level import LevelMeter
 

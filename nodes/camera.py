@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from nodegraph import FRAME, Node, Outlet, Param, ParamError
+from nodegraph.api import FRAME, Node, Outlet, Param, ParamError
 from nodes.vision.sources import (DeviceSource, FrameCounter, PacedSource,
                                   RenderedFaceSource, VideoFileSource)
 from nodes.vision.testface import parse_pose
@@ -57,6 +57,7 @@ class Camera(Node):
 
     type_name = "camera"
     category = "source"
+    realtime_only = "when source is a device (a webcam)"
     report_section = "vision"
     outlets = (Outlet("frame", FRAME, "RGB frame, stamped with its capture time"),)
     source = SourceParam("text", TEST_FACE, "test-face, a device index (0), /dev/videoN, "
@@ -84,9 +85,9 @@ class Camera(Node):
             parse_pose(self.pose)
         except ValueError as exc:
             raise ParamError(f"pose: {exc}") from None
-        # An instance attribute (not a property) so the registry's schema keeps the
-        # class-level default; the CLI reads it on the instance.
-        self.realtime_only = source_kind(self.source) == "device"
+
+    def paced_by_wall_clock(self) -> bool:
+        return source_kind(self.source) == "device"
 
     def open(self) -> None:
         self._counter = FrameCounter()
@@ -116,7 +117,6 @@ class Camera(Node):
     def on_param(self, name: str, value: Any) -> None:
         """Any change restarts the source with the new settings (counts go on)."""
         self.close()
-        self.realtime_only = source_kind(self.source) == "device"
         self._source = self._make_source()
         self._source.start()
 

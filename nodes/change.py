@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from nodegraph import ANY, Inlet, Inputs, Node, Outlet, Param
+from nodegraph.api import ANY, Inlet, Inputs, Node, Outlet, Param
 
 _MISSING = object()
 

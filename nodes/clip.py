@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from nodegraph import VECTOR, Inlet, Inputs, Node, Outlet, Param, ParamError
+from nodegraph.api import VECTOR, Inlet, Inputs, Node, Outlet, Param, ParamError
 
 from .control.values import as_vector
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from nodegraph import AUDIO, NUMBER, Inlet, Inputs, Node, Outlet, Param
+from nodegraph.api import AUDIO, NUMBER, Inlet, Inputs, Node, Outlet, Param
 
 from .control.values import as_vector
 from .dsp.channels import common_channels

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nodegraph import ANY, BANG, Inlet, Inputs, Node, Outlet, Param
-from nodegraph.scheduler import TimerHandle
+from nodegraph.api import ANY, BANG, Inlet, Inputs, Node, Outlet, Param, TimerHandle
 
 
 class Delay(Node):

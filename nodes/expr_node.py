@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from nodegraph import NUMBER, VECTOR, Inlet, Inputs, Node, Outlet, Param, ParamError, PortInfo
-from nodegraph.schema import valid_name
+from nodegraph.api import (NUMBER, VECTOR, Inlet, Inputs, Node, Outlet, Param, ParamError,
+                           PortInfo, valid_name)
 
 from .control.values import as_vector
 from .expr import ExprError, compile_expression

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from nodegraph import LANDMARKS, VECTOR, Inlet, Inputs, Node, Outlet, Param, ParamError, PortInfo
+from nodegraph.api import (LANDMARKS, VECTOR, Inlet, Inputs, Node, Outlet, Param, ParamError,
+                           PortInfo)
 from nodes.vision.face_geometry import FEATURES, compute_features, parse_feature_list
 from nodes.vision.landmarkers import FACE_POINTS
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from nodegraph import FRAME, LANDMARKS, NUMBER, VECTOR, Inlet, Inputs, Node, Outlet, Param, PortInfo
+from nodegraph.api import (FRAME, LANDMARKS, NUMBER, VECTOR, Inlet, Inputs, Node, Outlet,
+                           Param, PortInfo)
 from nodes.vision.landmarkers import (BLENDSHAPES, FACE_POINTS, FaceLandmarkerTask,
                                       FaceMeshSolution, check_frame)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from nodegraph import FRAME, Inlet, Inputs, Node, Param
+from nodegraph.api import FRAME, Inlet, Inputs, Node, Param
 
 
 class FrameWriter(Node):

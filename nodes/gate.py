@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from nodegraph import ANY, NUMBER, Inlet, Inputs, Node, Outlet, Param, ParamError
+from nodegraph.api import ANY, NUMBER, Inlet, Inputs, Node, Outlet, Param, ParamError
 
 from .control.values import as_vector
 

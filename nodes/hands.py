@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from nodegraph import FRAME, LANDMARKS, NUMBER, VECTOR, Inlet, Inputs, Node, Outlet, Param, PortInfo
+from nodegraph.api import (FRAME, LANDMARKS, NUMBER, VECTOR, Inlet, Inputs, Node, Outlet,
+                           Param, PortInfo)
 from nodes.vision.hand_geometry import HAND_FEATURES, hand_features
 from nodes.vision.landmarkers import HAND_POINTS, HandsSolution, check_frame
 

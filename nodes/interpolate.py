@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from nodegraph import NUMBER, VECTOR, Inlet, Inputs, Node, Outlet, Param, PortInfo
+from nodegraph.api import NUMBER, VECTOR, Inlet, Inputs, Node, Outlet, Param, PortInfo
 
 from .control.values import as_vector
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from nodegraph import VECTOR, Inlet, Inputs, Node, Outlet, Param
+from nodegraph.api import VECTOR, Inlet, Inputs, Node, Outlet, Param
 
 from .control.drift import Drift
 from .control.values import as_vector

@@ -9,9 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from nodegraph import BANG, NUMBER, TEXT, VECTOR, Inlet, Inputs, Node, Outlet, Param, PortInfo
-from nodegraph.schema import UNKNOWN
-from nodegraph.storage import atomic_write_json
+from nodegraph.api import (BANG, NUMBER, TEXT, UNKNOWN, VECTOR, Inlet, Inputs, Node, Outlet,
+                           Param, PortInfo, atomic_write_json)
 from nodes.iml import flucoma
 from nodes.iml.sound import Encoder, distinct_frames, load_encoder
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from nodegraph import VECTOR, Inlet, Inputs, Node, Outlet, Param, PortInfo
+from nodegraph.api import VECTOR, Inlet, Inputs, Node, Outlet, Param, PortInfo
 
 from .control.mapping import MODES, check_ranges, map_values
 from .control.values import as_vector, broadcast, check_arriving, per_dim_size

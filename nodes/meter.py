@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from nodegraph import AUDIO, NUMBER, Inlet, Node, Outlet, Param
+from nodegraph.api import AUDIO, NUMBER, Inlet, Node, Outlet, Param
 
 from .dsp.level import FLOOR_DB, RATE_HZ, WINDOW_MS, LevelMeter
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nodegraph import BANG, NUMBER, Inlet, Inputs, Node, Outlet, Param
+from nodegraph.api import BANG, NUMBER, Inlet, Inputs, Node, Outlet, Param
 
 
 class Metro(Node):

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from nodegraph import VECTOR, Node, Outlet, Param, PortInfo
+from nodegraph.api import VECTOR, Node, Outlet, Param, PortInfo
 
 from .interop import midi
 

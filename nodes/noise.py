@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nodegraph import NUMBER, VECTOR, Inlet, Inputs, Node, Outlet, Param
+from nodegraph.api import NUMBER, VECTOR, Inlet, Inputs, Node, Outlet, Param
 
 from .control.drift import Drift
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from nodegraph import BANG, TEXT, VECTOR, Inlet, Inputs, Node, Outlet, Param
-from nodegraph.storage import atomic_write_json
+from nodegraph.api import BANG, TEXT, VECTOR, Inlet, Inputs, Node, Outlet, Param, atomic_write_json
 from nodes.iml import flucoma, scalers
+from nodes.interop import flucoma_files
 from nodes.iml.scalers import METHODS, SCALERS, Scaler
 
 #: Most recent inputs kept for fitting, whatever ``window_s`` says.
@@ -122,6 +123,15 @@ class Normalize(Node):
                 (folder / self._file_name(method)).unlink(missing_ok=True)
         if scaler is not None:
             atomic_write_json(folder / self._file_name(scaler.method), scaler.to_json())
+
+    state_files = "a FluCoMa Normalize, Standardize or RobustScale file"
+
+    def import_state(self, folder: Path, files: Sequence[Path], replace: bool,
+                     sizes: Mapping[str, int | None]) -> list[str]:
+        return flucoma_files.import_scaler(self.id, folder, files, sizes.get("in"))
+
+    def export_state(self, folder: Path, out_dir: Path) -> list[str]:
+        return flucoma_files.export_scaler(self.id, folder, out_dir, self.method)
 
     def report(self) -> dict[str, Any]:
         scaler = getattr(self, "_scaler", None)

@@ -7,8 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from nodegraph import BANG, TEXT, VECTOR, Node, Outlet, Param, PortInfo
-from nodegraph.schema import UNKNOWN
+from nodegraph.api import BANG, TEXT, UNKNOWN, VECTOR, Node, Outlet, Param, PortInfo
 
 from .interop import osc
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from nodegraph import BANG, VECTOR, Inlet, Inputs, Node, Param
+from nodegraph.api import BANG, VECTOR, Inlet, Inputs, Node, Param
 
 from .interop import osc
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from nodegraph import NUMBER, VECTOR, Inlet, Inputs, Node, Outlet, Param
+from nodegraph.api import NUMBER, VECTOR, Inlet, Inputs, Node, Outlet, Param
 
 
 class Pack(Node):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nodegraph import FRAME, LANDMARKS, Inlet, Inputs, Node, Outlet
+from nodegraph.api import FRAME, LANDMARKS, Inlet, Inputs, Node, Outlet
 from nodes.vision.drawing import connections, draw_face, draw_hand
 
 

@@ -6,8 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from nodegraph import ANY, Inlet, Inputs, Node, Param
-from nodegraph.types import describe_value
+from nodegraph.api import ANY, Inlet, Inputs, Node, Param, describe_value
 
 
 class Print(Node):

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from nodegraph import BANG, VECTOR, Inlet, Inputs, Node, Outlet, Param
+from nodegraph.api import BANG, VECTOR, Inlet, Inputs, Node, Outlet, Param
 
 DISTRIBUTIONS = ("uniform", "normal")
 

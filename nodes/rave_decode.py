@@ -10,11 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from nodegraph import AUDIO, VECTOR, Inlet, Inputs, Node, Outlet, Param, PortInfo
-from nodegraph.audio.resample import Resampler
-from nodegraph.audio.ring import AudioRing
-from nodegraph.audio.slot import LatestValue
-from nodegraph.schema import UNKNOWN
+from nodegraph.api import (AUDIO, UNKNOWN, VECTOR, AudioRing, Inlet, Inputs, LatestValue, Node,
+                           Outlet, Param, PortInfo, Resampler)
 from nodes.neural.guard import DecodeBudget, RateWatch, checked_audio
 
 MAX_FRAMES_PER_CALL = 64

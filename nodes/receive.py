@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nodegraph import ANY, Outlet
+from nodegraph.api import ANY, Outlet
 
 from .control.names import Named
 

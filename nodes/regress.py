@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from nodegraph import BANG, NUMBER, TEXT, VECTOR, Inlet, Inputs, Node, Outlet, Param, ParamError
+from nodegraph.api import (BANG, NUMBER, TEXT, VECTOR, Inlet, Inputs, Node, Outlet, Param,
+                           ParamError)
 from nodes.iml import algorithms, per_output
 from nodes.iml.algorithms import ALGORITHMS, SOLVERS, Model, Settings
 from nodes.iml.dataset import ExampleStore
 from nodes.iml.mlp import ACTIVATIONS
 from nodes.iml.training import Outcome, Trainer, TrainingJob
+from nodes.interop import flucoma_files
 
 
 class Regress(Node):
@@ -125,6 +128,16 @@ class Regress(Node):
             return  # open failed (a bad file?): leave what is on disk alone
         self._store.save(folder, live=folder == self.ctx.data_dir)
         self._save_model(folder, self._model)
+
+    state_files = "two FluCoMa DataSets (inputs, outputs) and/or an MLP"
+
+    def import_state(self, folder: Path, files: Sequence[Path], replace: bool,
+                     sizes: Mapping[str, int | None]) -> list[str]:
+        return flucoma_files.import_regress(self.id, folder, files, replace,
+                                            (sizes.get("x"), sizes.get("out")), self.algorithm)
+
+    def export_state(self, folder: Path, out_dir: Path) -> list[str]:
+        return flucoma_files.export_regress(self.id, folder, out_dir)
 
     #: The params each algorithm uses (the rest do not apply: the editor hides them).
     ALGORITHM_PARAMS = {

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from nodegraph import ANY, Inlet, Inputs, Node, Outlet, Param, ParamError
+from nodegraph.api import ANY, Inlet, Inputs, Node, Outlet, Param, ParamError
 
 MAX_KEYS = 32
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nodegraph import ANY, Inlet, Inputs
+from nodegraph.api import ANY, Inlet, Inputs
 
 from .control.names import Named
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nodegraph import BANG, NUMBER, Inlet, Inputs, Node, Outlet
+from nodegraph.api import BANG, NUMBER, Inlet, Inputs, Node, Outlet
 
 
 class Toggle(Node):

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from nodegraph import AUDIO, Inlet, Node, Param
-from nodegraph.audio.wav import SUBTYPES, WavWriter, check_writable
+from nodegraph.api import (AUDIO, WAV_SUBTYPES, Inlet, Node, Param, WavWriter,
+                           check_writable)
 
 
 class WavOut(Node):
@@ -26,7 +26,7 @@ class WavOut(Node):
     path = Param("path", "out.wav", "WAV file to write, relative to the patch file (a "
                  "change applies from the next run)")
     format = Param("choice", "float", "sample format: 32-bit float, or 16/24-bit PCM (a "
-                   "change applies from the next run)", choices=tuple(SUBTYPES))
+                   "change applies from the next run)", choices=tuple(WAV_SUBTYPES))
 
     def open(self) -> None:
         self._writer: WavWriter | None = None

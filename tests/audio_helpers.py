@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nodegraph import AUDIO, VECTOR, Inlet, Node, Outlet, Param
+from nodegraph.api import AUDIO, VECTOR, Inlet, Node, Outlet, Param
 from nodegraph.clock import VirtualClock
 from nodegraph.engine import Engine
 from nodegraph.patch import parse_patch

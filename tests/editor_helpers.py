@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from nodegraph import BANG, FRAME, LANDMARKS, NUMBER, VECTOR, Inlet, Inputs, Node, Outlet, Param
+from nodegraph.api import BANG, FRAME, LANDMARKS, NUMBER, VECTOR, Inlet, Inputs, Node, Outlet, Param
 from nodegraph.registry import Registry
 
 import engine_helpers

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from nodegraph import ANY, NUMBER, VECTOR, Inlet, Inputs, Node, Outlet, Param
+from nodegraph.api import ANY, NUMBER, VECTOR, Inlet, Inputs, Node, Outlet, Param
 from nodegraph.clock import VirtualClock
 from nodegraph.engine import Engine
 from nodegraph.patch import parse_patch

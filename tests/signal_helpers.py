@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from nodegraph import AUDIO, ANY, Node, Outlet, Param
+from nodegraph.api import AUDIO, ANY, Node, Outlet, Param
 from nodegraph.clock import VirtualClock
 from nodegraph.engine import Engine
 from nodegraph.patch import load_patch, parse_patch

@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 from pythonosc.udp_client import SimpleUDPClient
 
-from nodegraph.control_osc import parse_control
+from nodegraph.controls import parse_control
 from nodegraph.types import ANY, BANG, NUMBER, TEXT, VECTOR
-from nodegraph import control_osc
+from nodes.interop import control_osc
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -133,10 +133,11 @@ def test_ctrl_c_or_sigterm_saves_examples_into_the_snapshot(tmp_path, stop):
 
 
 def test_control_spec_and_argument_conversion():
-    assert parse_control("osc:9000") == ("127.0.0.1", 9000)
-    assert parse_control("osc:0.0.0.0:9000") == ("0.0.0.0", 9000)
+    assert parse_control("osc:9000").parsed == ("127.0.0.1", 9000)
+    assert parse_control("osc:0.0.0.0:9000").parsed == ("0.0.0.0", 9000)
+    assert parse_control("osc:9000").kind is control_osc.OscControl
     for bad in ("9000", "osc:", "midi:1", "osc:70000"):
-        with pytest.raises(ValueError, match="osc:PORT"):
+        with pytest.raises(ValueError, match="osc:9000"):
             parse_control(bad)
     value = control_osc._value
     assert value(BANG, ()) is True

@@ -205,9 +205,9 @@ def _mlp_without_biases() -> dict:
     ("norm", [("s.json", {"cols": 2, "mean": [0, 0]})], "s.json: missing field 'std'"),
     ("norm", [("s.json", {"what": 1})], "s.json: not a FluCoMa DataSet (cols, data), MLP"),
     ("pose", [("s.json", SCALERS["normalize.json"])],
-     "node 'pose' is a constant, which keeps no FluCoMa state"),
+     "node 'pose' is a constant, which keeps no state that files can hold"),
     ("nope", [("s.json", SCALERS["normalize.json"])],
-     "has no node 'nope'; nodes with learned state: norm (normalize), map (regress)"),
+     "has no node 'nope'; nodes with learned state: norm (normalize: a FluCoMa"),
 ])
 def test_bad_files_are_refused_naming_file_and_field_and_nothing_is_written(
         patch, tmp_path, capsys, node, files, message):

@@ -82,7 +82,9 @@ def test_add_box_ranks_names_before_descriptions():
     assert rank_types(registry, "met") == ["metro"]
     assert rank_types(registry, "cale") == ["scale"]
     # starts with it, then contains it, then only its category or summary does:
-    assert rank_types(registry, "s") == ["scale", "constant", "delay", "metro", "print"]
+    # (inlet and outlet are the engine's own types, in every registry)
+    assert rank_types(registry, "s") == ["scale", "constant", "delay", "inlet", "metro",
+                                         "outlet", "print"]
     assert rank_types(registry, "interval") == ["metro"]  # a word of its summary
     assert rank_types(registry, "zzzz") == []
     assert rank_types(registry, "") == registry.names()

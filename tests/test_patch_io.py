@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nodegraph import NUMBER, Inlet, Node
+from nodegraph.api import NUMBER, Inlet, Node
 from nodegraph.edits import AddNode, SetParam
 from nodegraph.engine import Engine
 from nodegraph.errors import PatchError

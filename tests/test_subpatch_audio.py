@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import model_builders as mb
-from nodegraph import AUDIO
+from nodegraph.api import AUDIO
 from nodegraph.errors import PatchError
 
 from signal_helpers import captured, rig

@@ -82,7 +82,7 @@ def test_unknown_type_hint_offers_close_names():
 def test_entry_point_plugins_are_discovered(tmp_path, monkeypatch):
     """A separately installed package adds a node type through its entry point."""
     (tmp_path / "my_nodes.py").write_text(textwrap.dedent('''
-        from nodegraph import NUMBER, Node, Outlet
+        from nodegraph.api import NUMBER, Node, Outlet
 
         class Seven(Node):
             """Always seven."""

@@ -48,8 +48,9 @@ def test_source_kinds():
     assert source_kind("0") == source_kind("/dev/video2") == source_kind("device:cam") == "device"
     assert source_kind("clips/take1.mp4") == "file"
     assert Camera("c", {"source": 0}).source == "0"  # YAML reads `source: 0` as a number
-    assert Camera("c", {"source": 1}).realtime_only
-    assert not Camera("c", {"source": "test-face"}).realtime_only
+    assert Camera("c", {"source": 1}).paced_by_wall_clock()
+    assert not Camera("c", {"source": "test-face"}).paced_by_wall_clock()
+    assert Camera.realtime_only == "when source is a device (a webcam)"
 
 
 def test_test_face_frames_are_paced_by_the_clock_and_repeat_exactly():

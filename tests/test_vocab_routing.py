@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nodegraph import PortInfo
+from nodegraph.api import PortInfo
 from nodegraph.edits import SetParam
 from nodes.concat import Concat
 from nodes.select_dims import SelectDims

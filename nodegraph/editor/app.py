@@ -28,7 +28,7 @@ from pathlib import Path
 
 import dearpygui.dearpygui as dpg
 
-from ..control_osc import OscControl
+from ..controls import Control, ControlSpec
 from ..engine import Engine
 from ..errors import PatchError
 from ..patch import Patch
@@ -79,7 +79,7 @@ class EditorApp:
         self.files = PatchFiles(self)
         self.presentation = False
         #: OSC control of the open patch (``nodegraph edit --control``), or None
-        self.control: OscControl | None = None
+        self.control: Control | None = None
         #: set by quit(); the loop ends after the current frame
         self.quitting = False
         self._next = {"live": 0.0, "map": 0.0, "title": 0.0}
@@ -287,11 +287,12 @@ def open_engine(path: Path | None) -> Engine:
 
 
 def edit(engine: Engine, screenshot: Path | None = None, quit_after: float | None = None,
-         control: tuple[str, int] | None = None) -> int:
+         control: ControlSpec | None = None) -> int:
     """Edit ``engine``'s patch in a window, playing it; returns an exit status.
-    ``control``: (host, port) to drive the patch over OSC as well (``--control``); an
-    OSError when that port cannot be bound, before the window opens."""
-    osc = OscControl(engine, *control) if control is not None else None
+    ``control``: a control surface to drive the patch as well (``--control``,
+    :mod:`nodegraph.controls`); an OSError when it cannot start (a port in use),
+    before the window opens."""
+    osc = control.open(engine) if control is not None else None
     try:
         app = EditorApp(engine)
     except BaseException:

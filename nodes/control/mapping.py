@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nodegraph import ParamError
+from nodegraph.api import ParamError
 
 MODES = ("linear", "exp", "curve")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from nodegraph import Node, Param, ParamError
+from nodegraph.api import Node, Param, ParamError
 
 SCOPES = ("patch", "global")
 

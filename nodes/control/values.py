@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from nodegraph import ParamError, PortInfo
+from nodegraph.api import ParamError, PortInfo
 
 
 def as_vector(value: Any, inlet: str) -> np.ndarray:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nodegraph.readable import regular_file
+from nodegraph.api import regular_file
 
 #: Larger audio files are refused unread (an hour of 48 kHz stereo WAV is 1.3 GiB).
 MAX_AUDIO_BYTES = 2 * 2**30

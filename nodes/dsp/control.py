@@ -31,10 +31,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nodegraph.audio.engine import DEFAULT_BLOCK
+from nodegraph.api import DEFAULT_BLOCK
 
 if TYPE_CHECKING:
-    from nodegraph.context import Context
+    from nodegraph.api import Context
 
 #: Frames between two reads of a control inlet (the live default block).
 CONTROL_PERIOD = DEFAULT_BLOCK

@@ -16,8 +16,7 @@ import math
 
 import numpy as np
 
-from nodegraph.audio.resample import Resampler
-from nodegraph.audio.ring import AudioRing
+from nodegraph.api import AudioRing, Resampler
 
 from .clip import Clip
 from .control import CONTROL_PERIOD, Glide, ramp_samples

@@ -47,7 +47,7 @@ from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
-from nodegraph.storage import atomic_write_json, atomic_write_npz, read_npz
+from nodegraph.api import atomic_write_json, atomic_write_npz, read_npz
 
 from . import flucoma
 from .mlp import ACTIVATIONS, IDENTITY, SKLEARN_ACTIVATION, Layer, Network, forward, \

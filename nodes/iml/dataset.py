@@ -44,7 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nodegraph.storage import atomic_write_json, remove_stale_temps, writable
+from nodegraph.api import atomic_write_json, remove_stale_temps, writable
 
 from . import flucoma
 

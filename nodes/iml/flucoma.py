@@ -21,10 +21,12 @@ from typing import Any
 
 import numpy as np
 
+from nodegraph.api import StateError
+
 from .mlp import Layer, Network
 
 
-class FormatError(ValueError):
+class FormatError(StateError):
     """A file that does not follow its FluCoMa format; the message names the file and
     the field, and says what was expected."""
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nodegraph.storage import atomic_write_json
+from nodegraph.api import atomic_write_json
 
 from . import algorithms, flucoma
 from .algorithms import ALGORITHMS, MODELS, Job, Model, Settings

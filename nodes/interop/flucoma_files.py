@@ -26,46 +26,20 @@ replayed over it, as the node would load them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from nodegraph import Node
-from nodegraph.storage import atomic_write_json
+from nodegraph.api import StateError, atomic_write_json
 from nodes.iml import algorithms, flucoma, scalers
 from nodes.iml.algorithms import MLPModel
 from nodes.iml.dataset import INPUTS_FILE, JOURNAL_FILE, OUTPUTS_FILE, ExampleStore
 
-#: Node types that keep FluCoMa objects, and what they take.
-HOLDERS = {"regress": "two DataSets (inputs, outputs) and/or an MLP",
-           "normalize": "a Normalize, Standardize or RobustScale file"}
-
-
-class DataError(ValueError):
+class DataError(StateError):
     """What cannot be imported or exported, and what to do instead."""
-
-
-@dataclass(frozen=True)
-class Holder:
-    """A node of a checked patch that keeps learned state.
-
-    ``x_size``: values the patch sends to its input (regress ``x``, normalize
-    ``in``); ``y_size``: values it sends out (regress ``out``); None when unknown.
-    """
-
-    node_id: str
-    node: Node
-    folder: Path
-    x_size: int | None = None
-    y_size: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.node.type_name not in HOLDERS:
-            kinds = "; ".join(f"{t}: {what}" for t, what in HOLDERS.items())
-            raise DataError(f"node {self.node_id!r} is a {self.node.type_name}, which keeps "
-                            f"no FluCoMa state ({kinds})")
 
 
 @dataclass(frozen=True)
@@ -98,19 +72,18 @@ def _check_size(what: str, got: int, expected: int | None, where: str) -> None:
 
 # -- import -------------------------------------------------------------------------------------
 
-def import_files(holder: Holder, paths: list[Path], replace: bool = False) -> list[str]:
-    """Check ``paths`` and write them into ``holder``'s folder; returns a line per
-    file written. Raises FormatError (a file) or DataError (a mismatch) before
-    writing anything."""
+def read_files(paths: Sequence[Path]) -> list[_File]:
+    """Each of ``paths`` read and recognised; FormatError naming the file and field."""
     if not paths:
         raise DataError("give at least one FluCoMa JSON file to import")
-    files = [_read(Path(p)) for p in paths]
-    if holder.node.type_name == "normalize":
-        return _import_scaler(holder, files)
-    return _import_regress(holder, files, replace)
+    return [_read(Path(p)) for p in paths]
 
 
-def _import_scaler(holder: Holder, files: list[_File]) -> list[str]:
+def import_scaler(node_id: str, folder: Path, paths: Sequence[Path],
+                  x_size: int | None) -> list[str]:
+    """A normalize node's import: one scaler file, checked against ``x_size`` values
+    in, written into ``folder`` in place of the node's other scalers."""
+    files = read_files(paths)
     kinds = [f.kind for f in files]
     if kinds != ["scaler"]:
         hint = "; to fit a scaler on a DataSet, send the file's path to the node's read " \
@@ -119,16 +92,23 @@ def _import_scaler(holder: Holder, files: list[_File]) -> list[str]:
                         f"file, got {', '.join(f'{f.path} ({f.kind})' for f in files)}{hint}")
     file = files[0]
     scaler = scalers.from_json(file.obj, str(file.path))
-    _check_size(str(file.path), scaler.cols, holder.x_size, f"{holder.node_id}.in")
-    target = holder.folder / f"{scaler.flucoma_name}.json"
+    _check_size(str(file.path), scaler.cols, x_size, f"{node_id}.in")
+    target = folder / f"{scaler.flucoma_name}.json"
     atomic_write_json(target, scaler.to_json())
     for cls in scalers.SCALERS.values():
         if cls.flucoma_name != scaler.flucoma_name:
-            (holder.folder / f"{cls.flucoma_name}.json").unlink(missing_ok=True)
+            (folder / f"{cls.flucoma_name}.json").unlink(missing_ok=True)
     return [f"{target}: {type(scaler).__name__} of {scaler.cols} columns"]
 
 
-def _import_regress(holder: Holder, files: list[_File], replace: bool) -> list[str]:
+def import_regress(node_id: str, folder: Path, paths: Sequence[Path], replace: bool,
+                   sizes: tuple[int | None, int | None], algorithm: str) -> list[str]:
+    """A regress node's import: two DataSets (inputs, outputs) and/or an MLP, checked
+    against ``sizes`` (values in, values out), written into ``folder``; recorded
+    examples are kept unless ``replace``. ``algorithm``: the node's, for a note when
+    it would train something other than the imported MLP."""
+    files = read_files(paths)
+    x_size, y_size = sizes
     datasets = [f for f in files if f.kind == "dataset"]
     mlps = [f for f in files if f.kind == "mlp"]
     for f in files:
@@ -145,30 +125,30 @@ def _import_regress(holder: Holder, files: list[_File], replace: bool) -> list[s
         ids, x, y = flucoma.read_pairs(datasets[0].path, datasets[1].path)
         x_cols = flucoma.integer(datasets[0].obj, "cols", str(datasets[0].path))
         y_cols = flucoma.integer(datasets[1].obj, "cols", str(datasets[1].path))
-        _check_size(str(datasets[0].path), x_cols, holder.x_size, f"{holder.node_id}.x")
-        _check_size(str(datasets[1].path), y_cols, holder.y_size, f"{holder.node_id}.out")
-        held = len(_examples(holder.folder)[0])
+        _check_size(str(datasets[0].path), x_cols, x_size, f"{node_id}.x")
+        _check_size(str(datasets[1].path), y_cols, y_size, f"{node_id}.out")
+        held = len(_examples(folder)[0])
         if held and not replace:
-            raise DataError(f"{holder.node_id} already holds {held} recorded examples in "
-                            f"{holder.folder}; add --replace to discard them (nodegraph data "
+            raise DataError(f"{node_id} already holds {held} recorded examples in "
+                            f"{folder}; add --replace to discard them (nodegraph data "
                             "export keeps a copy first)")
-        plan.append(lambda: _write_examples(holder.folder, ids, x, y, x_cols, y_cols))
-        written += [f"{holder.folder / INPUTS_FILE}: {len(ids)} inputs of {x_cols} values",
-                    f"{holder.folder / OUTPUTS_FILE}: {len(ids)} outputs of {y_cols} values"]
+        plan.append(lambda: _write_examples(folder, ids, x, y, x_cols, y_cols))
+        written += [f"{folder / INPUTS_FILE}: {len(ids)} inputs of {x_cols} values",
+                    f"{folder / OUTPUTS_FILE}: {len(ids)} outputs of {y_cols} values"]
     if mlps:
         file = mlps[0]
         model = MLPModel(flucoma.mlp_from_json(file.obj, str(file.path)))
-        _check_size(str(file.path), model.n_inputs, holder.x_size, f"{holder.node_id}.x")
-        _check_size(str(file.path), model.n_outputs, holder.y_size, f"{holder.node_id}.out")
+        _check_size(str(file.path), model.n_inputs, x_size, f"{node_id}.x")
+        _check_size(str(file.path), model.n_outputs, y_size, f"{node_id}.out")
         if datasets and (model.n_inputs, model.n_outputs) != (x_cols, y_cols):
             raise DataError(f"{file.path} maps {model.n_inputs} → {model.n_outputs} values but "
                             f"the DataSets hold {x_cols} → {y_cols}")
-        plan.append(lambda: _write_model(holder.folder, model))
+        plan.append(lambda: _write_model(folder, model))
         widths = [model.n_inputs] + [layer.weights.shape[1] for layer in model.layers]
         sizes = " → ".join(map(str, widths))
-        written.append(f"{holder.folder / model.file_name}: MLP {sizes}")
-        if holder.node.algorithm != "mlp":
-            written.append(f"note: {holder.node_id}'s algorithm is {holder.node.algorithm}: "
+        written.append(f"{folder / model.file_name}: MLP {sizes}")
+        if algorithm != "mlp":
+            written.append(f"note: {node_id}'s algorithm is {algorithm}: "
                            "training again replaces the imported MLP")
     for write in plan:
         write()
@@ -196,46 +176,45 @@ def _examples(folder: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
     return store.arrays()
 
 
-def export_files(holder: Holder, out_dir: Path) -> list[str]:
-    """Write ``holder``'s FluCoMa objects into ``out_dir`` under the names its folder
-    uses; returns a line per file written (and per thing without a FluCoMa format).
-    Reads the node's folder only."""
-    out_dir = Path(out_dir)
-    if holder.node.type_name == "normalize":
-        lines = _export_scaler(holder, out_dir)
-    else:
-        lines = _export_regress(holder, out_dir)
+def exported(node_id: str, folder: Path, lines: list[str]) -> list[str]:
+    """``lines`` of an export, or DataError when they wrote no file."""
     if not any(not line.startswith("note:") for line in lines):
-        raise DataError(f"{holder.node_id} holds nothing to export in {holder.folder} "
+        raise DataError(f"{node_id} holds nothing to export in {folder} "
                         f"(record examples or train it, or fit it, first)"
                         + "".join(f"; {line}" for line in lines))
     return lines
 
 
-def _export_scaler(holder: Holder, out_dir: Path) -> list[str]:
-    for method in (holder.node.method, *scalers.METHODS):  # the order the node loads
-        path = holder.folder / f"{scalers.SCALERS[method].flucoma_name}.json"
+def export_scaler(node_id: str, folder: Path, out_dir: Path, method: str) -> list[str]:
+    """A normalize node's scaler (the one it would load: ``method``'s first) as a
+    FluCoMa file in ``out_dir``; reads ``folder`` only."""
+    for name in (method, *scalers.METHODS):  # the order the node loads
+        path = folder / f"{scalers.SCALERS[name].flucoma_name}.json"
         if path.exists():
             scaler = scalers.from_json(flucoma.read_json_file(path), str(path))
-            target = out_dir / path.name
+            target = Path(out_dir) / path.name
             atomic_write_json(target, scaler.to_json())
             return [f"{target}: {type(scaler).__name__} of {scaler.cols} columns"]
-    return []
+    return exported(node_id, folder, [])
 
 
-def _export_regress(holder: Holder, out_dir: Path) -> list[str]:
+def export_regress(node_id: str, folder: Path, out_dir: Path) -> list[str]:
+    """A regress node's examples (snapshot with the journal replayed) as two DataSets
+    and its MLP, if it trained one, as FluCoMa files in ``out_dir``; reads ``folder``
+    only."""
+    out_dir = Path(out_dir)
     lines = []
-    ids, x, y = _examples(holder.folder)
+    ids, x, y = _examples(folder)
     if ids:
         for name, values in ((INPUTS_FILE, x), (OUTPUTS_FILE, y)):
             atomic_write_json(out_dir / name, flucoma.dataset_to_json(ids, values,
                                                                       values.shape[1]))
             lines.append(f"{out_dir / name}: {len(ids)} points of {values.shape[1]} values")
-    model = algorithms.load_model(holder.folder, "mlp") if holder.folder.is_dir() else None
+    model = algorithms.load_model(folder, "mlp") if folder.is_dir() else None
     if isinstance(model, MLPModel):
         model.save(out_dir)
         lines.append(f"{out_dir / model.file_name}: MLP")
     elif model is not None:
         lines.append(f"note: the trained {model.algorithm} model has no FluCoMa format; "
                      "not exported")
-    return lines
+    return exported(node_id, folder, lines)

@@ -51,8 +51,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from nodegraph.errors import shown as _shown
-from nodegraph.readable import regular_file
+from nodegraph.api import (DEFAULT_SAFETY_MS, HOLD_BACK_FRAMES, RENDER_HEADROOM, latency_floor,
+                           regular_file, untrusted_active)
+from nodegraph.api import shown as _shown
 
 from . import sandbox
 from .guard import MAX_SAMPLE
@@ -120,10 +121,6 @@ class ModelInfo(ModelInterface):
         and for a block render, the device, audio-out's default safety margin, the
         render headroom on the decodes of one block, the resampler's hold-back when
         the rates differ, and the model's delay. Milliseconds."""
-        from nodegraph.audio.engine import DEFAULT_SAFETY_MS, RENDER_HEADROOM
-        from nodegraph.audio.latency import latency_floor
-        from nodegraph.audio.resample import HOLD_BACK_FRAMES
-
         decodes = max(1, math.ceil(block * self.sr / (sr * self.ratio)))
         fixed_s = DEFAULT_SAFETY_MS / 1000 + RENDER_HEADROOM * decodes * \
             self.decode_ms_per_frame / 1000 + (self.delay_samples or 0) / self.sr
@@ -307,7 +304,7 @@ def inspect_model(path: Path) -> ModelInterface | None:
     key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size) if stat else None
     if key is not None and key in _interfaces:
         return _interfaces[key]
-    if sandbox.active():
+    if untrusted_active():
         try:
             regular_file(path, "model", MAX_MODEL_BYTES)
         except ValueError as exc:

@@ -3,7 +3,7 @@ cannot write a file, open a TCP connection, or signal another process.
 
 A TorchScript file is code: ``torch.jit.load`` runs a module's ``__setstate__``, which
 can write files (``torch.from_file(..., shared=True)``). ``nodegraph check`` must be
-safe to run on a patch from elsewhere, so while :func:`untrusted` is in effect (the
+safe to run on a patch from elsewhere, so while files are untrusted (the
 ``check`` command) :func:`nodes.neural.model.inspect_model` asks :func:`read_interface`,
 which runs ``python -m nodes.neural.sandbox FILE`` and reads the interface back as
 JSON. The child locks itself down before it imports torch or opens the model:
@@ -27,13 +27,11 @@ are skipped, and ``check`` says so (``--trust-models`` loads them in-process).
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,27 +49,6 @@ _SCOPE_SIGNAL_V6 = 1 << 1
 CPU_SECONDS = 60
 WALL_SECONDS = 120
 
-_untrusted = False
-#: models whose interface was not read because no sandbox was available
-skipped: list[Path] = []
-
-
-@contextlib.contextmanager
-def untrusted() -> Iterator[None]:
-    """Within this block, model interfaces are read in the sandbox (or not at all)."""
-    global _untrusted
-    previous, _untrusted = _untrusted, True
-    try:
-        yield
-    finally:
-        _untrusted = previous
-
-
-def active() -> bool:
-    """Whether model files are untrusted now (see :func:`untrusted`)."""
-    return _untrusted
-
-
 def landlock_abi() -> int:
     """The kernel's Landlock ABI version; 0 without Landlock."""
     if not sys.platform.startswith("linux"):
@@ -86,10 +63,12 @@ def read_interface(path: Path) -> dict[str, Any] | None:
     """The interface fields of the model at ``path`` read in a sandboxed child (as
     :func:`nodes.neural.model.interface_of` gives them), None when this system has no
     Landlock; ModelError (the child's own message) when the file is unusable."""
+    from nodegraph.api import note_untrusted_skipped  # not in the child: it stays light
+
     from .model import ModelError
 
     if not landlock_abi():
-        skipped.append(path)
+        note_untrusted_skipped(path)
         return None
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(

@@ -29,7 +29,7 @@ import numpy as np
 from .testface import FaceRenderer, Pose, choreography
 
 if TYPE_CHECKING:
-    from nodegraph.context import Context
+    from nodegraph.api import Context
 
 Emit = Callable[[np.ndarray, float], None]
 

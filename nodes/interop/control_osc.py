@@ -1,4 +1,5 @@
-"""``nodegraph run PATCH --control osc:PORT``: drive a running patch over OSC.
+"""``nodegraph run PATCH --control osc:PORT``: drive a running patch over OSC (a
+``nodegraph.controls`` entry point: :mod:`nodegraph.controls`).
 
 Every inlet of every node is an OSC address, so a performer (a foot switch through a
 MIDI-to-OSC bridge, TouchOSC, a script) drives record, train, run and save without
@@ -31,10 +32,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .types import ANY, BANG, NUMBER, TEXT, VECTOR
+from nodegraph.api import ANY, BANG, NUMBER, TEXT, VECTOR
+
+from . import osc
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from nodegraph.api import Engine
 
 log = logging.getLogger("nodegraph.control")
 
@@ -42,23 +45,23 @@ DEFAULT_HOST = "127.0.0.1"
 SAVE_ADDRESS = "/save"
 
 
-def parse_control(spec: str) -> tuple[str, int]:
-    """``osc:PORT`` or ``osc:HOST:PORT`` → (host, port); ValueError saying what to write."""
-    kind, _, rest = spec.partition(":")
-    host, _, port = rest.rpartition(":")
-    if kind != "osc" or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(f"--control {spec!r}: write osc:PORT (listening on {DEFAULT_HOST}) "
-                         f"or osc:HOST:PORT, e.g. osc:9000")
-    return host or DEFAULT_HOST, int(port)
-
-
 class OscControl:
     """The engine's inlets and ``/save`` as OSC addresses on ``host:port``."""
 
-    def __init__(self, engine: Engine, host: str, port: int) -> None:
-        """Start listening; OSError saying what to do when the port cannot be bound."""
-        from nodes.interop import osc  # python-osc and the shared port servers
+    @staticmethod
+    def parse(spec: str) -> tuple[str, int]:
+        """``PORT`` or ``HOST:PORT`` (after ``osc:``) → (host, port); ValueError
+        saying what to write."""
+        host, _, port = spec.rpartition(":")
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"write osc:PORT (listening on {DEFAULT_HOST}) or "
+                             "osc:HOST:PORT, e.g. osc:9000")
+        return host or DEFAULT_HOST, int(port)
 
+    def __init__(self, engine: Engine, address: tuple[str, int]) -> None:
+        """Start listening on ``address`` (host, port); OSError saying what to do when
+        the port cannot be bound."""
+        host, port = address
         #: where messages go (the editor points it at a patch it opens later)
         self.engine = engine
         self._warned: set[str] = set()
