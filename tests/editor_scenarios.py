@@ -2,7 +2,7 @@
 
 Run by ``editor_helpers.run_scenario`` as ``python editor_scenarios.py NAME TMP OUT``
 with DISPLAY set (one DearPyGui context per process). A scenario drives the editor
-only through its command API (``app.actions``, ``app.files``, ``app.shortcuts``)
+only through its actions (``app.actions``, ``app.files``, ``app.shortcuts``)
 and through the callbacks DearPyGui would run for a user's gesture on an item
 (:func:`operate`); it reports what the engine and the window show, and the test
 asserts on that.

@@ -11,7 +11,7 @@ import pytest
 import dearpygui.dearpygui as dpg
 
 from nodegraph.editor.clipboard import copy_text, paste_command, unique_id
-from nodegraph.editor.commands import shortcut
+from nodegraph.editor.shortcuts import shortcut
 from nodegraph.editor.files import RecentFiles
 from nodegraph.editor.latent_map import (MapRequest, as_table, collect_bookmarks,
                                          compute_field, field_colours, grid_inputs,

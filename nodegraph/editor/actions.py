@@ -1,6 +1,6 @@
-"""The editor's command API: every user action, as menus, keys, widgets and tests call it.
+"""The editor's actions: every user action, as menus, keys, widgets and tests call it.
 
-Each edit becomes one engine command (``nodegraph.edits``), submitted to the engine
+Each edit becomes one engine edit (``nodegraph.edits``), submitted to the engine
 thread (:mod:`.worker`) and so one undo step; the canvas shows the result when the
 engine's graph changes. A refused edit changes nothing and its reason appears in the
 status bar. Methods return the :class:`~.worker.Job` (or None when nothing was

@@ -34,7 +34,7 @@ from ..errors import PatchError
 from ..patch import Patch
 from .actions import Actions
 from .canvas import Canvas
-from .commands import Shortcuts
+from .shortcuts import Shortcuts
 from .files import PatchFiles
 from .latent_map import LatentMap
 from .loop import LoopSurface

@@ -260,7 +260,7 @@ class LoopSurface:
         action = KEYS.get(key)
         if action is None or self.app.palette.shown or _ctrl_down():
             return
-        from .commands import typing
+        from .shortcuts import typing
 
         if typing():
             return
