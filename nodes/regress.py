@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -121,10 +122,20 @@ class Regress(Node):
             self._store.close()
 
     def save_state(self, folder: Path) -> None:
+        self.state_snapshot(folder)()
+
+    def state_snapshot(self, folder: Path) -> Callable[[], None]:
+        """Control thread: copy the examples now; the returned function writes them and
+        the model in use into ``folder`` later (the engine's saver thread). The model
+        is read when written: it is replaced whole, and the newest is the one to keep."""
         if not getattr(self, "_ready", False):
-            return  # open failed (a bad file?): leave what is on disk alone
-        self._store.save(folder, live=folder == self.ctx.data_dir)
-        self._save_model(folder, self._model)
+            return lambda: None  # open failed (a bad file?): leave what is on disk alone
+        write_examples = self._store.snapshot(folder, live=folder == self.ctx.data_dir)
+
+        def write() -> None:
+            write_examples()
+            self._save_model(folder, self._model)
+        return write
 
     #: The params each algorithm uses (the rest do not apply: the editor hides them).
     ALGORITHM_PARAMS = {
