@@ -41,6 +41,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -498,8 +499,8 @@ class Engine:
         """Control thread: snapshot ``rn``'s learned state and queue its writing."""
         node = rn.node
         snapshot = getattr(node, "state_snapshot", None)
-        write = snapshot() if snapshot is not None else node.save_state
-        self._saver.request((rn, folder), lambda: write(folder))
+        write = snapshot(folder) if snapshot is not None else partial(node.save_state, folder)
+        self._saver.request((rn, folder), write)
 
     def _save_failed(self, key: Any, error: BaseException) -> None:
         """Saver thread: a write failed; flag its node on the control thread."""

@@ -5,8 +5,8 @@ learned state changes (``Context.learned``) or the whole patch's learned state i
 saved (``Engine.save_learned``), the control thread takes a **snapshot** of what is to
 be written and hands the writing to the saver's one thread:
 
-- a node that defines ``state_snapshot()`` returns, on the control thread, a
-  function ``write(folder)`` holding copies of its state; the saver calls it later.
+- a node that defines ``state_snapshot(folder)`` returns, on the control thread, a
+  function ``write()`` holding copies of its state; the saver calls it later.
   A node without one has its ``save_state(folder)`` called on the saver thread, which
   is right for state replaced whole (one reference read once), not for containers the
   control thread changes in place;
