@@ -139,11 +139,15 @@ class Context:
     def learned(self, save: bool = True) -> None:
         """Say that this node's learned state changed, so that nothing learned is lost.
 
-        With a data folder, ``save=True`` writes it at once through ``save_state`` (on
-        the calling thread, which must then be the control thread: atomic writes of
-        small files); ``save=False`` means the node already put it on disk itself (a
-        journal). A patch never saved has no data folder: it shows as unsaved, and
-        saving it writes every node's learned state."""
+        With a data folder, ``save=True`` (control thread only) has it written without
+        waiting: the node's ``state_snapshot(folder)``, if it has one, is called now and
+        returns a function holding copies of its state, which the engine's saver thread
+        calls to write them; otherwise ``save_state(folder)`` itself runs on the saver
+        thread, reading the node's state then (fine for state replaced whole, not for
+        containers changed in place). Repeated requests not yet written coalesce; the
+        files are written atomically (:mod:`nodegraph.saver`). ``save=False`` means the
+        node already put it on disk itself (a journal). A patch never saved has no data
+        folder: it shows as unsaved, and saving it writes every node's learned state."""
         self._engine.learned(self._rn, save)
 
     def inlet_info(self, inlet: str) -> PortInfo:

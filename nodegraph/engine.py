@@ -19,6 +19,20 @@ or ``with Engine.load(path) as engine:`` for open/close.
 The signal domain (``audio`` ports) is rendered by ``engine.audio``, an
 :class:`~nodegraph.audio.engine.AudioEngine`; the engine rebuilds its DSP chain
 whenever the plan changes and drives it offline in lockstep with the control graph.
+
+Threads. An edit (``do``/``undo``/``redo``, any thread but the control thread's own
+ticks) opens added nodes on the calling thread, then swaps the plan in with a call on
+the control thread, which hands the rebuilt chain to the audio worker and returns at
+once: neither the control thread nor the editing thread waits for the worker to adopt
+it. A removed signal node may still be rendered until the worker adopted the new
+chain, so it is *retired*: the worker's adoption posts a call, and the control
+thread closes it on a later tick (at once when no worker runs; ``stop`` and ``close``
+close whatever is left). Other removed nodes are closed by the editing thread as the
+edit returns.
+
+Learned state is written by a :class:`~nodegraph.saver.Saver` thread: the control
+thread only takes each node's snapshot (``learned``, ``save_learned``) and never does
+a node's file I/O; ``save_learned``, ``save`` and ``close`` wait until it is on disk.
 """
 
 from __future__ import annotations
@@ -27,10 +41,11 @@ import logging
 import threading
 import time
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from .audio.chain import build_chain
+from .audio.chain import build_chain, is_signal_node
 from .audio.engine import AudioEngine
 from .clock import Clock, RealClock, VirtualClock
 from .confine import WriteRoots
@@ -43,6 +58,7 @@ from .names import NameTable
 from .node import Node
 from .patch import Link, Patch, dump_patch, load_patch, save_patch
 from .registry import Registry, default_registry
+from .saver import Saver
 from .scheduler import RuntimeNode, Scheduler
 from .yamlsrc import YamlProblem, parse
 
@@ -70,6 +86,14 @@ class Engine:
         #: named message channels (send/receive), shared by every node of this engine
         self.names = NameTable()
         self.audio = AudioEngine(offline=self.clock.virtual)
+        self.audio.on_adopted = self._chain_adopted
+        #: removed signal nodes waiting for the worker to adopt a chain without them:
+        #: (chain generation, nodes); control thread (or with no thread running)
+        self._retiring: list[tuple[int, list[RuntimeNode]]] = []
+        #: writes learned state off the control thread (requests keyed (rn, folder))
+        self._saver = Saver(self._save_failed)
+        #: save errors to flag on their nodes when no control thread runs
+        self._save_errors: list[tuple[RuntimeNode, BaseException]] = []
         self._undo: list[Command] = []
         self._redo: list[Command] = []
         #: merge key of the edit on top of the undo stack (see ``do``)
@@ -170,13 +194,18 @@ class Engine:
         releases them)."""
         self.audio.stop()
         self.scheduler.stop()
+        self._retire(everything=True)  # no worker renders them any more
 
     def close(self) -> None:
-        """Stop and close every node, last first; never raises for a node's error."""
+        """Stop, wait for pending saves of learned state, and close every node, last
+        first; never raises for a node's error."""
         self.stop()
+        self._saver.flush()  # errors were logged, and flagged on their nodes
         self.audio.close()
         for rn in reversed(list(self.runtime.values())):
             _close_quietly(rn.node)
+        self._saver.close()  # (what a closing node asked for included)
+        self._saver = Saver(self._save_failed)  # the engine may be opened again
         self.runtime.clear()
         self._opened = False
         if self._data_lock is not None:
@@ -219,7 +248,8 @@ class Engine:
         patch has audio. Each step the control graph runs up to the step's start, then
         the audio chain renders the step from that state (a decoder brings control up
         to each latent frame it starts: ``ctx.catch_up``), so audio and control advance
-        in lockstep."""
+        in lockstep. Returns once what the nodes learned during the run is on disk (the
+        saver writes it as the run goes; the ticks never wait for it)."""
         clock = self.clock
         if not isinstance(clock, VirtualClock):
             raise RuntimeError("offline runs need Engine(..., clock=VirtualClock())")
@@ -241,6 +271,7 @@ class Engine:
         except KeyboardInterrupt:  # Ctrl-C: stop here; the caller reports what was rendered
             log.info("interrupted after %.2f s", clock.now() - start)
             self.end_reason = "interrupted"
+        self.wait_saved()
         return clock.now() - start
 
     def _control_until(self, t: float) -> None:
@@ -322,6 +353,7 @@ class Engine:
                 and not (rn.status == "failed" and graph.nodes[i].params != rn.node.params)}
         added = {i: self._open_node(graph.nodes[i]) for i in graph.order if i not in kept}
         removed = [rn for i, rn in self.runtime.items() if i not in kept]
+        signal = [rn for rn in removed if is_signal_node(rn.node)]
         changed = [(self.runtime[i], name, value)
                    for i in kept for name, value in graph.nodes[i].params.items()
                    if self.runtime[i].node.params[name] != value]
@@ -336,14 +368,19 @@ class Engine:
                 del self.runtime[rn.id]
             self.runtime.update(added)
             self.patch, self.graph = patch, graph
-            self._install_plan()
+            generation = self._install_plan()
+            if signal:  # the worker may be rendering them: closed once it moved on
+                self._retiring.append((generation, signal))
+            self._retire()
 
         self.scheduler.call(swap).result()
         for rn in removed:
-            _close_quietly(rn.node)
+            if rn not in signal:
+                _close_quietly(rn.node)
 
-    def _install_plan(self) -> None:
-        """Rebuild routes, run order and the DSP chain from ``self.graph``.
+    def _install_plan(self) -> int:
+        """Rebuild routes, run order and the DSP chain from ``self.graph``; returns the
+        chain's generation (``AudioEngine.install``: handed over, not waited for).
         Runs on the control thread (or before it starts)."""
         graph, runtime = self.graph, self.runtime
         for rn in runtime.values():
@@ -372,7 +409,26 @@ class Engine:
                             and infos[p.name].size is not None}
         self.scheduler.order = [runtime[i] for i in graph.order
                                 if i in runtime and runtime[i].status != "failed"]
-        self.audio.install(build_chain(self.scheduler.order, signal_links, self._flag_signal))
+        return self.audio.install(
+            build_chain(self.scheduler.order, signal_links, self._flag_signal))
+
+    def _chain_adopted(self) -> None:
+        """Audio worker, right after adopting a chain: have the control thread close
+        the nodes that chain left out (posting only: the worker never waits)."""
+        if self._retiring and self.scheduler.running:
+            self.scheduler.call(self._retire)
+
+    def _retire(self, everything: bool = False) -> None:
+        """Close the removed signal nodes whose chain the worker has left (all of them
+        with ``everything``: no worker runs). Control thread, or no thread running."""
+        keep = []
+        for generation, nodes in self._retiring:
+            if everything or self.audio.adopted(generation):
+                for rn in nodes:
+                    _close_quietly(rn.node)
+            else:
+                keep.append((generation, nodes))
+        self._retiring = keep
 
     def _flag_signal(self, rn: RuntimeNode, error: BaseException, where: str) -> None:
         """Flag a signal node's error (from the audio thread) on the control thread."""
@@ -399,29 +455,66 @@ class Engine:
 
     def save_learned(self) -> None:
         """Write every open node's learned state into the data folder (``nodegraph
-        run`` on exit, ``/save`` over ``--control``); the patch file is left alone."""
+        run`` on exit, ``/save`` over ``--control``); the patch file is left alone.
+        The control thread takes the snapshots; the saver thread writes them, and this
+        returns once everything requested so far is on disk (raising the first error
+        of those writes). Any thread but the control thread's ticks: it waits on disk."""
         data_root = self.data_root
         if not self._opened or data_root is None:
             return
 
-        def save_states() -> None:
+        def snapshot_states() -> None:
             for rn in self.runtime.values():
                 if rn.status != "failed":  # its files stay as they were
-                    rn.node.save_state(data_root / rn.id)
-        self.scheduler.call(save_states).result()
+                    self._request_save(rn, data_root / rn.id)
+        self.scheduler.call(snapshot_states).result()
+        errors = self._saver.flush()
+        self._flag_save_errors()
+        if errors:
+            raise errors[0][1]
 
     def learned(self, rn: RuntimeNode, save: bool) -> None:
         """A node's learned state changed (``Context.learned``; control thread, or a
-        node's own thread with ``save=False``). ``save``: write it now with its
-        ``save_state`` (atomic files); otherwise the node has journaled it itself.
-        A patch never saved has no data folder yet: it is dirty, and saving writes it."""
+        node's own thread with ``save=False``). ``save``: have it written with its
+        ``save_state`` (atomic files) on the saver thread, from a snapshot taken now
+        (``state_snapshot``, see :mod:`nodegraph.saver`); the tick never waits for it.
+        Otherwise the node has journaled it itself. A patch never saved has no data
+        folder yet: it is dirty, and saving writes it."""
         data_root = self.data_root
         if data_root is None:
             return
         if self._data_lock is None:
             self._lock_data(data_root)  # the patch's first learning node came by an edit
         if save:
-            rn.node.save_state(data_root / rn.id)
+            self._flag_save_errors()
+            self._request_save(rn, data_root / rn.id)
+
+    def wait_saved(self) -> None:
+        """Wait until every save requested so far is on disk (errors were logged and
+        flagged on their nodes). Not for the control thread's ticks."""
+        self._saver.flush()
+        self._flag_save_errors()
+
+    def _request_save(self, rn: RuntimeNode, folder: Path) -> None:
+        """Control thread: snapshot ``rn``'s learned state and queue its writing."""
+        node = rn.node
+        snapshot = getattr(node, "state_snapshot", None)
+        write = snapshot(folder) if snapshot is not None else partial(node.save_state, folder)
+        self._saver.request((rn, folder), write)
+
+    def _save_failed(self, key: Any, error: BaseException) -> None:
+        """Saver thread: a write failed; flag its node on the control thread."""
+        rn = key[0]
+        if self.scheduler.running:
+            self.scheduler.call(lambda: rn.flag(error, "could not save its learned state"))
+        else:
+            self._save_errors.append((rn, error))
+
+    def _flag_save_errors(self) -> None:
+        """Flag the save errors kept while no control thread ran (driving thread)."""
+        while self._save_errors:
+            rn, error = self._save_errors.pop(0)
+            rn.flag(error, "could not save its learned state")
 
     def claim_data(self) -> None:
         """Take the patch's data folder lock now, if its nodes learn (``open`` does it

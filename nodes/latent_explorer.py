@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -103,16 +103,27 @@ class LatentExplorer(Node):
             worker.join(timeout=30.0)
 
     def save_state(self, folder: Path) -> None:
+        self.state_snapshot(folder)()
+
+    def state_snapshot(self, folder: Path) -> Callable[[], None]:
+        """Control thread: the state as it is now, written into ``folder`` by the
+        returned function later (the engine's saver thread). Points are replaced, never
+        changed in place, so copying the dicts is enough."""
         if not getattr(self, "_ready", False):
-            return  # open failed (a bad file?): leave what is on disk alone
-        path = folder / STATE_FILE
-        if not self._bookmarks and not self._candidates:
-            path.unlink(missing_ok=True)
-            return
-        atomic_write_json(path, {
-            "bookmarks": {name: p.tolist() for name, p in self._bookmarks.items()},
-            "candidates": {name: p.tolist() for name, p in self._candidates.items()},
-            "candidates_from": self._candidates_from})
+            return lambda: None  # open failed (a bad file?): leave what is on disk alone
+        bookmarks, candidates = dict(self._bookmarks), dict(self._candidates)
+        source = self._candidates_from
+
+        def write() -> None:
+            path = folder / STATE_FILE
+            if not bookmarks and not candidates:
+                path.unlink(missing_ok=True)
+                return
+            atomic_write_json(path, {
+                "bookmarks": {name: p.tolist() for name, p in bookmarks.items()},
+                "candidates": {name: p.tolist() for name, p in candidates.items()},
+                "candidates_from": source})
+        return write
 
     def _load_state(self) -> None:
         folder = self.ctx.data_dir

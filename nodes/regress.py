@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -124,10 +124,20 @@ class Regress(Node):
             self._store.close()
 
     def save_state(self, folder: Path) -> None:
+        self.state_snapshot(folder)()
+
+    def state_snapshot(self, folder: Path) -> Callable[[], None]:
+        """Control thread: copy the examples now; the returned function writes them and
+        the model in use into ``folder`` later (the engine's saver thread). The model
+        is read when written: it is replaced whole, and the newest is the one to keep."""
         if not getattr(self, "_ready", False):
-            return  # open failed (a bad file?): leave what is on disk alone
-        self._store.save(folder, live=folder == self.ctx.data_dir)
-        self._save_model(folder, self._model)
+            return lambda: None  # open failed (a bad file?): leave what is on disk alone
+        write_examples = self._store.snapshot(folder, live=folder == self.ctx.data_dir)
+
+        def write() -> None:
+            write_examples()
+            self._save_model(folder, self._model)
+        return write
 
     state_files = "two FluCoMa DataSets (inputs, outputs) and/or an MLP"
 

@@ -39,9 +39,19 @@ the block size. Offline blocks are at least ``OFFLINE_BLOCK`` frames: nothing wa
 on them, and the per-block cost of the chain (microseconds of Python) would
 otherwise rival a small model's decode.
 
-**Edits.** A rebuilt chain is handed to the worker, which adopts it between two
-blocks (preparing nodes it has not prepared yet); :meth:`install` returns once
-adopted, so a node removed from the chain is never rendered after its removal.
+**Edits.** A rebuilt chain is handed to the worker through a single-slot hand-off:
+:meth:`install` (control thread) stores ``(chain, generation)`` in one attribute and
+returns at once, never waiting on the worker (a stuck or dead worker included). The
+worker looks at the slot before each block and adopts a chain newer than its own
+between two blocks (preparing nodes it has not prepared yet); a chain replaced in the
+slot before the worker looked is simply never played, as a slider's intermediate
+positions are not. Adoption is confirmed asynchronously: the worker then records the
+generation (:meth:`adopted` says whether a generation is in use or superseded) and
+calls ``on_adopted``. A node removed from the chain may be rendered until then, so
+whoever closes it waits for that (the engine closes it on a later control tick).
+With no worker running (before ``start``, after ``stop``, a worker that died,
+offline) a chain is current as soon as it is installed, so offline renders stay in
+lockstep and deterministic.
 """
 
 from __future__ import annotations
@@ -111,8 +121,16 @@ class AudioEngine:
         self._pacer: Output | None = None
         self._render_times = [0.0] * RENDER_WINDOW
         self._renders = 0
-        self._pending: SignalChain | None = None
-        self._adopted = threading.Event()
+        #: the hand-off slot: the newest installed (chain, generation); written by
+        #: the control thread only, read by the worker (one attribute: atomic)
+        self._pending: tuple[SignalChain, int] | None = None
+        #: generation of the newest chain installed (control thread)
+        self._installed = 0
+        #: generation of the chain in use (written by whoever renders)
+        self._adopted_gen = 0
+        #: called on the audio worker right after it adopted a chain; must not block
+        #: (the engine posts a call to the control thread)
+        self.on_adopted: Callable[[], None] | None = None
         self._thread: threading.Thread | None = None
         self._stopping = False
         self._switch_interval: float | None = None
@@ -170,21 +188,37 @@ class AudioEngine:
 
     # -- the chain -----------------------------------------------------------------------------
 
-    def install(self, chain: SignalChain) -> None:
-        """Make ``chain`` current; with the worker running, wait until it adopted it
-        (a live patch that gets its first signal nodes starts the worker)."""
+    def install(self, chain: SignalChain) -> int:
+        """Make ``chain`` current; returns its generation (see :meth:`adopted`). Control
+        thread (or before it starts); never waits on the worker: with the worker
+        running the chain is left in the hand-off slot for it to adopt at its next
+        block; otherwise it is current at once (a live patch that gets its first
+        signal nodes starts the worker)."""
         self._keep_stats(chain)
+        self._installed += 1
+        generation = self._installed
+        if self._worker_alive():
+            self._pending = (chain, generation)  # one store: the worker sees all or none
+            return generation
+        self._pending = None
+        self.chain = chain
+        self._adopted_gen = generation
         if self._thread is None:
-            self.chain = chain
             if self._live:
                 self.start()
             elif self.sr is not None:  # offline, already started
                 self._prepare_new(chain)
-            return
-        self._adopted.clear()
-        self._pending = chain
-        if not self._adopted.wait(timeout=2.0):
-            log.warning("the audio worker did not take the edited chain within 2 s")
+        return generation
+
+    def adopted(self, generation: int) -> bool:
+        """Whether the chain of ``generation`` (or a newer one) is the one rendered, so
+        a node left out of it is rendered no more: true once the worker adopted it,
+        and at once when no worker runs (one that died included). Any thread."""
+        return self._adopted_gen >= generation or not self._worker_alive()
+
+    def _worker_alive(self) -> bool:
+        thread = self._thread
+        return thread is not None and thread.is_alive()
 
     def _keep_stats(self, chain: SignalChain) -> None:
         for step in chain.steps:
@@ -272,6 +306,7 @@ class AudioEngine:
         self._stopping = True
         thread.join()
         self._thread = None
+        self._adopt_pending()  # what a worker that died never took is current now
         for output in self.outputs:
             output.stop()
         if self._switch_interval is not None:
@@ -305,8 +340,9 @@ class AudioEngine:
         sleep, clock = time.sleep, time.perf_counter
         slept = False
         while not self._stopping:
-            if self._pending is not None:
-                self._adopt()
+            pending = self._pending
+            if pending is not None and pending[1] > self._adopted_gen:
+                self._adopt(*pending)
             wait = self._due() - clock()
             if wait > 0:
                 sleep(min(wait, MAX_SLEEP_S))
@@ -318,14 +354,27 @@ class AudioEngine:
             slept = False
             if self._pacer is not None:
                 self.latency.update(self._pacer)
-        if self._pending is not None:
-            self._adopt()
+        pending = self._pending
+        if pending is not None and pending[1] > self._adopted_gen:
+            self._adopt(*pending)
 
-    def _adopt(self) -> None:
-        chain, self._pending = self._pending, None
+    def _adopt(self, chain: SignalChain, generation: int) -> None:
+        """Worker, between two blocks: render ``chain`` from the next block on."""
         self._prepare_new(chain)
         self.chain = chain
-        self._adopted.set()
+        self._adopted_gen = generation
+        callback = self.on_adopted
+        if callback is not None:
+            try:
+                callback()
+            except Exception:
+                log.exception("on_adopted failed")
+
+    def _adopt_pending(self) -> None:
+        """No worker runs: make the newest installed chain current (calling thread)."""
+        pending, self._pending = self._pending, None
+        if pending is not None and pending[1] > self._adopted_gen:
+            self.chain, self._adopted_gen = pending
 
     def _due(self) -> float:
         """When the next block must be rendered: one horizon before the first

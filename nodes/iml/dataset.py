@@ -30,6 +30,9 @@ each.
 
 Thread use: changes come from the control thread; :meth:`ExampleStore.arrays` may be
 called from any thread (the editor's latent map). A lock guards both, held briefly.
+:meth:`ExampleStore.snapshot` copies the examples on the control thread and returns
+the write, which the engine's saver thread does later; a second lock keeps journal
+appends apart from the saver emptying the journal (held for one truncate at most).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ import logging
 import os
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +76,10 @@ class ExampleStore:
         self._next_seq = 1
         self._folder: Path | None = None
         self._journal: _Journal | None = None
+        #: guards _journal, _folder and _fresh_journal against the saver thread
+        self._journal_lock = threading.Lock()
+        #: the next journal opened starts empty (a save-as moved to a new folder)
+        self._fresh_journal = False
 
     # -- reading (any thread) -------------------------------------------------------------
 
@@ -180,19 +188,47 @@ class ExampleStore:
     def save(self, folder: Path, live: bool) -> None:
         """Write the snapshot into ``folder``. ``live``: ``folder`` is where the patch now
         lives (a save, or a save-as), so later changes are journaled there."""
-        self._write_snapshot(folder)
-        if not live:
-            return
-        if self._folder != folder and self._journal is not None:
-            self._journal.close()
-            self._journal = None
-        self._folder = folder
-        (folder / JOURNAL_FILE).write_bytes(b"")
+        self.snapshot(folder, live)()
+
+    def snapshot(self, folder: Path, live: bool) -> Callable[[], None]:
+        """Control thread: copy the examples now; the returned function writes them into
+        ``folder`` (any thread, later: the engine's saver). ``live`` as for :meth:`save`:
+        changes from now on are journaled in ``folder``, and the write empties the
+        journal only when it holds nothing the copy lacks; otherwise the journal stays
+        whole until a later save or the next open (replaying changes a snapshot already
+        holds is harmless)."""
+        ids, x, y = self.arrays()
+        old_journal = None
+        if live and self._folder != folder:
+            with self._journal_lock:
+                old_journal, self._journal = self._journal, None
+                self._folder = folder
+                self._fresh_journal = True
+            if old_journal is not None:
+                old_journal.close(wait=False)
+        journal = self._journal
+        offset = journal.size if journal is not None else 0
+
+        def write() -> None:
+            self._write_arrays(folder, ids, x, y)
+            if not live:
+                return
+            with self._journal_lock:
+                if self._folder != folder:
+                    return  # moved to another folder since
+                if self._journal is None:  # nothing journaled since the copy
+                    (folder / JOURNAL_FILE).write_bytes(b"")
+                    self._fresh_journal = False
+                elif self._journal is journal:
+                    journal.empty_if(offset)
+                # else: a journal opened since the copy holds only later changes
+        return write
 
     def close(self) -> None:
-        if self._journal is not None:
-            self._journal.close()
-            self._journal = None
+        with self._journal_lock:
+            if self._journal is not None:
+                self._journal.close()
+                self._journal = None
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -207,11 +243,13 @@ class ExampleStore:
                     f"{recorded.shape[0]}; clear the examples to record a different size")
 
     def _log(self, record: dict) -> None:
-        if self._folder is None:
-            return
-        if self._journal is None:
-            self._journal = _Journal(self._folder / JOURNAL_FILE)
-        self._journal.append(record)
+        with self._journal_lock:
+            if self._folder is None:
+                return
+            if self._journal is None:
+                self._journal = _Journal(self._folder / JOURNAL_FILE, self._fresh_journal)
+                self._fresh_journal = False
+            self._journal.append(record)
 
     def _insert(self, point_id: str, x: np.ndarray, y: np.ndarray) -> None:
         match = _ID.match(point_id)
@@ -292,7 +330,10 @@ class ExampleStore:
             raise flucoma.FormatError(f"{where}: unknown op {op!r} (add, delete, clear)")
 
     def _write_snapshot(self, folder: Path) -> None:
-        ids, x, y = self.arrays()
+        self._write_arrays(folder, *self.arrays())
+
+    @staticmethod
+    def _write_arrays(folder: Path, ids: list[str], x: np.ndarray, y: np.ndarray) -> None:
         n_in = x.shape[1] if ids else 0
         n_out = y.shape[1] if ids else 0
         atomic_write_json(folder / INPUTS_FILE, flucoma.dataset_to_json(ids, x, n_in))
@@ -311,12 +352,16 @@ def _checked(name: str, value: np.ndarray) -> np.ndarray:
 class _Journal:
     """An append-only file: whole-line writes now, fsyncs on a helper thread."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, empty: bool = False) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT
+                           | (os.O_TRUNC if empty else 0), 0o644)
+        #: bytes in the file (what this object wrote, after what was there)
+        self.size = os.fstat(self._fd).st_size
         self._dirty = threading.Event()
         self._closing = False
+        self._detached = False
         self._thread = threading.Thread(target=self._sync_loop, name="iml-journal-fsync",
                                         daemon=True)
         self._thread.start()
@@ -344,7 +389,16 @@ class _Journal:
             raise OSError(exc.errno, f"{self.path}: could not write ({exc.strerror or exc}); "
                           "the change was not recorded. Free some space and try again") \
                 from None
+        self.size = start + written
         self._dirty.set()
+
+    def empty_if(self, size: int) -> None:
+        """Empty the file if it holds exactly ``size`` bytes (nothing appended since a
+        snapshot took them all in); the caller keeps appends out meanwhile."""
+        if os.fstat(self._fd).st_size == size:
+            os.ftruncate(self._fd, 0)
+            self.size = 0
+            self._dirty.set()
 
     def _sync_loop(self) -> None:
         while True:
@@ -352,10 +406,16 @@ class _Journal:
             self._dirty.clear()
             os.fsync(self._fd)
             if self._closing:
+                if self._detached:
+                    os.close(self._fd)
                 return
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """Fsync and close; ``wait=False`` leaves both to the helper thread (a caller
+        that must not wait on disk: the control thread)."""
         self._closing = True
+        self._detached = not wait
         self._dirty.set()
-        self._thread.join()
-        os.close(self._fd)
+        if wait:
+            self._thread.join()
+            os.close(self._fd)
