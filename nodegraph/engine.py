@@ -498,8 +498,7 @@ class Engine:
     def _request_save(self, rn: RuntimeNode, folder: Path) -> None:
         """Control thread: snapshot ``rn``'s learned state and queue its writing."""
         node = rn.node
-        snapshot = getattr(node, "state_snapshot", None)
-        write = snapshot(folder) if snapshot is not None else partial(node.save_state, folder)
+        write = node.state_snapshot(folder) or partial(node.save_state, folder)
         self._saver.request((rn, folder), write)
 
     def _save_failed(self, key: Any, error: BaseException) -> None:

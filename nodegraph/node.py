@@ -62,7 +62,7 @@ audio worker thread (or on the control thread when rendering offline):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -257,7 +257,16 @@ class Node:
         return True
 
     def save_state(self, folder: Path) -> None:
-        """Write learned state (datasets, models, bookmarks) into ``folder``."""
+        """Write learned state (datasets, models, bookmarks) into ``folder``. Runs on
+        the saver thread (:mod:`nodegraph.saver`) unless ``state_snapshot`` says how."""
+
+    def state_snapshot(self, folder: Path) -> Callable[[], None] | None:
+        """Control thread, when learned state is to be saved: copy what ``save_state``
+        would write and return a function writing the copies into ``folder`` (the
+        saver thread calls it). None (the default): the saver calls ``save_state``
+        itself, which is right for state replaced whole, not for containers the
+        control thread changes in place."""
+        return None
 
     def import_state(self, folder: Path, files: Sequence[Path], replace: bool,
                      sizes: Mapping[str, int | None]) -> list[str]:

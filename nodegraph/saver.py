@@ -5,11 +5,12 @@ learned state changes (``Context.learned``) or the whole patch's learned state i
 saved (``Engine.save_learned``), the control thread takes a **snapshot** of what is to
 be written and hands the writing to the saver's one thread:
 
-- a node that defines ``state_snapshot(folder)`` returns, on the control thread, a
-  function ``write()`` holding copies of its state; the saver calls it later.
-  A node without one has its ``save_state(folder)`` called on the saver thread, which
-  is right for state replaced whole (one reference read once), not for containers the
-  control thread changes in place;
+- a node whose ``state_snapshot(folder)`` returns a function ``write()`` (called on
+  the control thread, holding copies of its state) has it called by the saver
+  later; a node whose ``state_snapshot`` returns None (the default) has its
+  ``save_state(folder)`` called on the saver thread, which is right for state
+  replaced whole (one reference read once), not for containers the control thread
+  changes in place;
 - requests run one at a time, in the order they were first made; a request for a
   (node, folder) that is still waiting **coalesces** with it: only the newest
   snapshot is written;
