@@ -1,10 +1,10 @@
-"""Edit commands: every change to a patch, each with its exact inverse.
+"""Edits: every change to a patch, each with its exact inverse.
 
-A command mutates a :class:`~nodegraph.patch.Patch` document and returns the command
+An edit mutates a :class:`~nodegraph.patch.Patch` document and returns the edit
 that undoes it, such that ``inverse.apply`` restores the document exactly (same
 node, link, param and layout order, so the saved text is byte-identical). The
 engine checks the result and applies it to the running graph between ticks; the
-editor's undo/redo replays the inverses. Commands are plain data: easy to log, send
+editor's undo/redo replays the inverses. Edits are plain data: easy to log, send
 over OSC or script.
 """
 
@@ -18,10 +18,10 @@ from .errors import EditError
 from .patch import Link, NodeSpec, Patch, valid_name
 
 
-class Command(Protocol):
-    def apply(self, patch: Patch) -> Command:
+class Edit(Protocol):
+    def apply(self, patch: Patch) -> Edit:
         """Change ``patch`` in place; return the inverse. Raise EditError (leaving
-        ``patch`` unchanged) if the command does not fit the document."""
+        ``patch`` unchanged) if the edit does not fit the document."""
         ...
 
 
@@ -80,7 +80,7 @@ class AddNode:
     include: str | None = None
     subpatch: Patch | None = None
 
-    def apply(self, patch: Patch) -> Command:
+    def apply(self, patch: Patch) -> Edit:
         if not valid_name(self.id):
             raise EditError(f"{self.id!r} is not a valid node id (letters, digits, _ or -)")
         if self.id in patch.nodes:
@@ -100,7 +100,7 @@ class RemoveNode:
 
     id: str
 
-    def apply(self, patch: Patch) -> Command:
+    def apply(self, patch: Patch) -> Edit:
         spec = _require_node(patch, self.id)
         index = list(patch.nodes).index(self.id)
         layout_index = list(patch.layout).index(self.id) if self.id in patch.layout else None
@@ -109,7 +109,7 @@ class RemoveNode:
         patch.links = [link for link in patch.links if self.id not in (link.src, link.dst)]
         pos = patch.layout.pop(self.id, None)
         del patch.nodes[self.id]
-        restore: list[Command] = [AddNode(self.id, spec.type, dict(spec.params), pos, index,
+        restore: list[Edit] = [AddNode(self.id, spec.type, dict(spec.params), pos, index,
                                           layout_index, spec.include, spec.subpatch)]
         restore += [Connect(link, i) for i, link in removed]
         return Batch(tuple(restore))
@@ -122,7 +122,7 @@ class Connect:
     link: Link
     index: int | None = None
 
-    def apply(self, patch: Patch) -> Command:
+    def apply(self, patch: Patch) -> Edit:
         for node_id in (self.link.src, self.link.dst):
             _require_node(patch, node_id)
         if self.link in patch.links:
@@ -138,7 +138,7 @@ class Disconnect:
 
     link: Link
 
-    def apply(self, patch: Patch) -> Command:
+    def apply(self, patch: Patch) -> Edit:
         index = patch.link_index(self.link)
         if index is None:
             raise EditError(f"there is no link {self.link}")
@@ -155,7 +155,7 @@ class SetParam:
     value: Any
     index: int | None = None
 
-    def apply(self, patch: Patch) -> Command:
+    def apply(self, patch: Patch) -> Edit:
         spec = _require_node(patch, self.id)
         old = spec.params.get(self.name, UNSET)
         old_index = list(spec.params).index(self.name) if self.name in spec.params else None
@@ -176,7 +176,7 @@ class Move:
     pos: tuple[float, float] | None
     index: int | None = None
 
-    def apply(self, patch: Patch) -> Command:
+    def apply(self, patch: Patch) -> Edit:
         _require_node(patch, self.id)
         old = patch.layout.get(self.id)
         old_index = list(patch.layout).index(self.id) if old is not None else None
@@ -191,15 +191,15 @@ class Move:
 
 @dataclass(frozen=True)
 class Batch:
-    """Several commands applied, and undone, as one."""
+    """Several edits applied, and undone, as one."""
 
-    commands: tuple[Command, ...]
+    edits: tuple[Edit, ...]
 
-    def apply(self, patch: Patch) -> Command:
-        inverses: list[Command] = []
+    def apply(self, patch: Patch) -> Edit:
+        inverses: list[Edit] = []
         try:
-            for command in self.commands:
-                inverses.append(command.apply(patch))
+            for edit in self.edits:
+                inverses.append(edit.apply(patch))
         except EditError:
             for inverse in reversed(inverses):
                 inverse.apply(patch)

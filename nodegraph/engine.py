@@ -51,7 +51,7 @@ from .clock import Clock, RealClock, VirtualClock
 from .confine import WriteRoots
 from .context import Context
 from .datalock import DataLock
-from .edits import Command
+from .edits import Edit
 from .errors import COMMAND_LINE, EditError, PatchError, Problem, shown
 from .graph import Graph, check_patch
 from .names import NameTable
@@ -94,8 +94,8 @@ class Engine:
         self._saver = Saver(self._save_failed)
         #: save errors to flag on their nodes when no control thread runs
         self._save_errors: list[tuple[RuntimeNode, BaseException]] = []
-        self._undo: list[Command] = []
-        self._redo: list[Command] = []
+        self._undo: list[Edit] = []
+        self._redo: list[Edit] = []
         #: merge key of the edit on top of the undo stack (see ``do``)
         self._merge: object = None
         self._saved_text = dump_patch(patch) if patch.path else None
@@ -291,7 +291,7 @@ class Engine:
 
     # -- editing -------------------------------------------------------------------------
 
-    def do(self, command: Command, merge: object = None) -> None:
+    def do(self, edit: Edit, merge: object = None) -> None:
         """Apply an edit; raises EditError (nothing changed) if it is refused.
 
         Consecutive edits given the same non-None ``merge`` key form one undo step
@@ -300,7 +300,7 @@ class Engine:
         them all, such as ``SetParam`` of one param.
         """
         with self._edit_lock:
-            inverse = self._apply(command)
+            inverse = self._apply(edit)
             if merge is None or merge != self._merge or not self._undo:
                 self._undo.append(inverse)
             self._merge = merge
@@ -331,9 +331,9 @@ class Engine:
     def can_redo(self) -> bool:
         return bool(self._redo)
 
-    def _apply(self, command: Command) -> Command:
+    def _apply(self, edit: Edit) -> Edit:
         patch = self.patch.copy()
-        inverse = command.apply(patch)
+        inverse = edit.apply(patch)
         try:
             graph = check_patch(patch, self.registry)
         except PatchError as exc:

@@ -10,7 +10,7 @@ import pytest
 
 import dearpygui.dearpygui as dpg
 
-from nodegraph.editor.clipboard import copy_text, paste_command, unique_id
+from nodegraph.editor.clipboard import copy_text, paste_edit, unique_id
 from nodegraph.editor.shortcuts import shortcut
 from nodegraph.editor.files import RecentFiles
 from nodegraph.editor.latent_map import (MapRequest, as_table, collect_bookmarks,
@@ -60,9 +60,9 @@ def test_copy_is_patch_text_and_paste_is_one_undoable_edit():
                     "  widen: {type: scale}\nlinks:\n  - point.out -> widen.in\n"
                     "layout:\n  point: [20, 120]\n  widen: [220, 120]\n")
     before = dump_patch(engine.patch)
-    command, ids = paste_command(engine.patch, text)
+    edit, ids = paste_edit(engine.patch, text)
     assert ids == ["point2", "widen2"]
-    engine.do(command)
+    engine.do(edit)
     assert engine.patch.layout["point2"] == (60, 160)
     assert str(engine.patch.links[-1]) == "point2.out -> widen2.in"
     engine.undo()
@@ -72,7 +72,7 @@ def test_copy_is_patch_text_and_paste_is_one_undoable_edit():
 @pytest.mark.parametrize("text", ["", "hello", "format: nodegraph/1\nnodes: {}\n"])
 def test_pasting_what_is_not_nodes_says_so(text):
     with pytest.raises(ValueError, match="no nodegraph nodes"):
-        paste_command(parse_patch(PATCH), text)
+        paste_edit(parse_patch(PATCH), text)
 
 
 def test_add_box_ranks_names_before_descriptions():

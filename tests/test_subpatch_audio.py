@@ -59,8 +59,8 @@ def test_crossing_a_port_copies_no_audio(tmp_path):
     engine = rig(TWICE, tmp_path)
     engine.run_offline(0.01)
     steps = {step.rn.id: step for step in engine.audio.chain.steps}
-    assert steps["soft/in"].outputs["out"] is steps["src"].outputs["out"]
-    assert steps["soft/out"].outputs["out"] is steps["soft/g"].outputs["out"]
+    assert steps["soft/in"].rendered["out"] is steps["src"].rendered["out"]
+    assert steps["soft/out"].rendered["out"] is steps["soft/g"].rendered["out"]
 
 
 def test_a_decoder_inside_an_abstraction(tmp_path):

@@ -53,10 +53,11 @@ class Step:
 
     rn: RuntimeNode
     #: inlet name → the (step index, outlet) pairs summed into it
-    inputs: dict[str, tuple[tuple[int, str], ...]]
+    sources: dict[str, tuple[tuple[int, str], ...]]
     stats: RenderStats = field(default_factory=RenderStats)
     muted: bool = False
-    outputs: dict[str, np.ndarray] = field(default_factory=dict)
+    #: outlet name → the block this step rendered last
+    rendered: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def node(self) -> Node:
@@ -89,10 +90,10 @@ class SignalChain:
             if step.muted:
                 continue
             inputs = {}
-            for inlet, sources in step.inputs.items():
+            for inlet, pairs in step.sources.items():
                 signal = None
-                for index, outlet in sources:
-                    source = steps[index].outputs.get(outlet, silence)
+                for index, outlet in pairs:
+                    source = steps[index].rendered.get(outlet, silence)
                     signal = source if signal is None else signal + source
                 inputs[inlet] = silence if signal is None else signal
             start = perf_counter()
@@ -104,11 +105,11 @@ class SignalChain:
             finally:
                 step.stats.seconds += perf_counter() - start
                 step.stats.renders += 1
-            step.outputs = out or {}
+            step.rendered = out or {}
 
     def _fail(self, step: Step, exc: BaseException, where: str) -> None:
         step.muted = True
-        step.outputs = {}
+        step.rendered = {}
         self._flag(step.rn, exc, where)
         step.rn.status = "muted"
 
@@ -139,10 +140,10 @@ def build_chain(order: Sequence[RuntimeNode], links: Iterable[Link], flag: Flag)
     steps = []
     for node_id in ids:
         rn = signal_nodes[node_id]
-        inputs = {p.name: tuple((index[link.src], link.outlet)
-                                for link in feeds.get(node_id, ()) if link.inlet == p.name)
+        sources = {p.name: tuple((index[link.src], link.outlet)
+                                 for link in feeds.get(node_id, ()) if link.inlet == p.name)
                   for p in rn.node.inlets if p.type.domain == "signal"}
-        steps.append(Step(rn, inputs))
+        steps.append(Step(rn, sources))
         if rn.status == "muted":  # a new chain renders it again
             rn.status = "ok"
     return SignalChain(steps, flag)

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 import dearpygui.dearpygui as dpg
 
-from ..edits import AddNode, Batch, Command, Disconnect, Move, RemoveNode, SetParam
+from ..edits import AddNode, Batch, Edit, Disconnect, Move, RemoveNode, SetParam
 from ..edits import Connect as ConnectEdit
 from ..errors import EditError
 from ..patch import Link
-from .clipboard import copy_text, paste_command, unique_id
+from .clipboard import copy_text, paste_edit, unique_id
 from .worker import Job
 
 if TYPE_CHECKING:
@@ -42,11 +42,11 @@ class Actions:
 
     # -- edits ---------------------------------------------------------------------------
 
-    def edit(self, command: Command, what: str, merge: object = None,
+    def edit(self, edit: Edit, what: str, merge: object = None,
              replace_key: object = None) -> Job:
-        """Submit ``command``; ``what`` names it in the status bar."""
+        """Submit ``edit``; ``what`` names it in the status bar."""
         engine = self.app.engine
-        return self.app.worker.submit(what, lambda: engine.do(command, merge), self._edited,
+        return self.app.worker.submit(what, lambda: engine.do(edit, merge), self._edited,
                                       key=replace_key)
 
     def _edited(self, job: Job) -> None:
@@ -79,19 +79,19 @@ class Actions:
                          replace_key=merge)
 
     def move(self, positions: dict[str, tuple[int, int]]) -> Job:
-        commands = tuple(Move(node_id, pos) for node_id, pos in positions.items())
-        return self.edit(Batch(commands), f"move {', '.join(positions)}")
+        moves = tuple(Move(node_id, pos) for node_id, pos in positions.items())
+        return self.edit(Batch(moves), f"move {', '.join(positions)}")
 
     def delete(self, node_ids: Iterable[str] = (), links: Iterable[Link] = ()) -> Job | None:
         """Remove nodes (with their links) and links, as one undo step."""
         node_ids = list(node_ids)
         links = [link for link in links if link.src not in node_ids and link.dst not in node_ids]
-        commands: list[Command] = [Disconnect(link) for link in links]
-        commands += [RemoveNode(node_id) for node_id in node_ids]
-        if not commands:
+        edits: list[Edit] = [Disconnect(link) for link in links]
+        edits += [RemoveNode(node_id) for node_id in node_ids]
+        if not edits:
             return None
         names = node_ids + [str(link) for link in links]
-        return self.edit(Batch(tuple(commands)), f"delete {', '.join(names)}")
+        return self.edit(Batch(tuple(edits)), f"delete {', '.join(names)}")
 
     def delete_selection(self) -> Job | None:
         canvas = self.app.canvas
@@ -109,11 +109,11 @@ class Actions:
         """Add the nodes in ``text`` (default: the clipboard) as one undo step."""
         text = dpg.get_clipboard_text() if text is None else text
         try:
-            command, ids = paste_command(self.app.engine.patch, text or "")
+            edit, ids = paste_edit(self.app.engine.patch, text or "")
         except ValueError as exc:
             self.app.status.error(str(exc))
             return None
-        return self.edit(command, f"paste {', '.join(ids)}")
+        return self.edit(edit, f"paste {', '.join(ids)}")
 
     def duplicate(self, node_ids: Iterable[str]) -> Job | None:
         node_ids = list(node_ids)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 
-from ..edits import AddNode, Batch, Command, Connect
+from ..edits import AddNode, Batch, Edit, Connect
 from ..errors import PatchError
 from ..patch import Link, Patch, dump_patch, parse_patch
 
@@ -42,8 +42,8 @@ def copy_text(patch: Patch, ids: Iterable[str]) -> str:
     return dump_patch(sub)
 
 
-def paste_command(patch: Patch, text: str,
-                  offset: tuple[int, int] = PASTE_OFFSET) -> tuple[Command, list[str]]:
+def paste_edit(patch: Patch, text: str,
+                  offset: tuple[int, int] = PASTE_OFFSET) -> tuple[Edit, list[str]]:
     """The edit that adds the nodes in ``text`` to ``patch``, renamed where their ids
     are taken, moved by ``offset``; and the new ids. Raises ValueError when ``text``
     holds no nodes."""
@@ -58,13 +58,13 @@ def paste_command(patch: Patch, text: str,
     for old in snippet.nodes:
         renamed[old] = unique_id(old, taken)
         taken.add(renamed[old])
-    commands: list[Command] = []
+    edits: list[Edit] = []
     for old, spec in snippet.nodes.items():
         pos = snippet.layout.get(old)
         if pos is not None:
             pos = (round(pos[0] + offset[0]), round(pos[1] + offset[1]))
-        commands.append(AddNode(renamed[old], spec.type, dict(spec.params), pos))
+        edits.append(AddNode(renamed[old], spec.type, dict(spec.params), pos))
     for link in snippet.links:
-        commands.append(Connect(Link(renamed[link.src], link.outlet, renamed[link.dst],
+        edits.append(Connect(Link(renamed[link.src], link.outlet, renamed[link.dst],
                                      link.inlet)))
-    return Batch(tuple(commands)), list(renamed.values())
+    return Batch(tuple(edits)), list(renamed.values())
