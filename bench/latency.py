@@ -156,19 +156,20 @@ def main() -> None:
         jack.wait(timeout=10)
 
     audio = report["audio"]
+    decode = audio["nodes"]["decode"]  # the decoder's own figures, under its id
     latency = audio["latency_ms"] or {}
-    delay = audio["model_delay_samples"]
+    delay = decode["model_delay_samples"]
     print(json.dumps({
         "model": str(model), "ratio": info.ratio, "block": args.block, "face": args.face,
         **{f"{k}_ms": latency.get(k) for k in ("p5", "p50", "p95", "p99", "max", "jitter")},
         "events": latency.get("count"), "sources": latency.get("sources"),
-        "floor": live_floor(info, audio["decode_rtf"], args.block),
+        "floor": live_floor(info, decode["decode_rtf"], args.block),
         "underruns": audio["underruns"], "xruns": audio["xruns"], "ring_min": audio["ring_min"],
         "safety_ms": args.safety_ms, "sr": audio["sr"], "seconds": args.seconds,
         "frame_ms": round(1000 * info.frame_seconds, 2),
         "model_delay_ms": None if delay is None else round(1000 * delay / info.sr, 2),
         "decode_ms_per_frame": info.decode_ms_per_frame,
-        "render_ms_max": audio["render_ms_max"], "decode_rtf": audio["decode_rtf"],
+        "render_ms_max": audio["render_ms_max"], "decode_rtf": decode["decode_rtf"],
         "cpu_load": audio["cpu_load"], "realtime_priority": audio["realtime_priority"],
         "load_avg": round(os.getloadavg()[0], 2)}))
 

@@ -156,7 +156,7 @@ def main() -> None:
                       "test_face_cpu_ms": round(1000 * render_cpu, 3),
                       "facemesh_ms": per_call["face"], "features_ms": per_call["features"],
                       "camera_wait_ms": nodes["cam"]["frame_ms"],
-                      "face_found_ratio": report["vision"]["face_found_ratio"]}))
+                      "face_found_ratio": report["vision"]["nodes"]["face"]["face_found_ratio"]}))
 
 if __name__ == "__main__":
     main()

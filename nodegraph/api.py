@@ -36,7 +36,7 @@ from .engine import Engine
 from .errors import shown
 from .node import Inputs, Node, StateError
 from .readable import regular_file
-from .scheduler import TimerHandle
+from .scheduler import Timer, TimerHandle
 from .schema import UNKNOWN, Inlet, Outlet, Param, ParamError, PortInfo, valid_name
 from .storage import (atomic_write_json, atomic_write_npz, read_npz, remove_stale_temps,
                       writable)
@@ -49,8 +49,8 @@ __all__ = [
     "HOLD_BACK_FRAMES", "LANDMARKS", "NUMBER", "RENDER_HEADROOM", "TEXT", "UNKNOWN", "VECTOR",
     "WAV_SUBTYPES",
     "AudioRing", "Context", "Engine", "Inlet", "Inputs", "LatestValue", "Node", "Outlet", "Output",
-    "Param", "ParamError", "PortInfo", "PortType", "Resampler", "StateError", "TimerHandle",
-    "WavWriter",
+    "Param", "ParamError", "PortInfo", "PortType", "Resampler", "StateError", "Timer",
+    "TimerHandle", "WavWriter",
     "atomic_write_json", "atomic_write_npz", "check_writable", "describe_value",
     "latency_floor", "note_untrusted_skipped", "read_npz", "regular_file",
     "remove_stale_temps", "shown", "untrusted_active", "valid_name", "writable",

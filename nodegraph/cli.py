@@ -309,8 +309,14 @@ def _print_summary(report: dict[str, Any]) -> None:
         if latency:
             line += (f", latency p50 {latency['p50']:.1f} / p95 {latency['p95']:.1f} ms, "
                      f"jitter {latency['jitter']:.1f} ms")
-        if audio.get("decode_rtf"):
-            line += f", decode {audio['decode_rtf']:.1f}x real time"
+        rates = {node_id: figures["decode_rtf"]
+                 for node_id, figures in audio.get("nodes", {}).items()
+                 if figures.get("decode_rtf")}
+        if len(rates) == 1:
+            line += f", decode {next(iter(rates.values())):.1f}x real time"
+        elif rates:
+            line += ", decode " + ", ".join(f"{node_id} {rate:.1f}x"
+                                            for node_id, rate in rates.items()) + " real time"
         print(line)
 
 

@@ -534,26 +534,37 @@ class Engine:
     # -- reporting -----------------------------------------------------------------------
 
     def report(self, duration_s: float | None = None) -> dict[str, Any]:
-        """The run report: per-node stats plus sections ("audio", "vision"...)."""
+        """The run report, a JSON-able dict::
+
+            {"patch", "duration_s", "mode", "ticks", "ended_by" (when a node ended it),
+             "nodes": {node_id: {scheduler stats..., the node's report() figures...}},
+             "audio": {engine-wide audio figures..., "nodes": {node_id: figures}},
+             "vision": {"nodes": {node_id: figures}}, ...}
+
+        Every node has an entry in ``nodes``: its stats (``type``, ``calls``, ``sent``,
+        ``status``, ``last_error``...) and what its ``report()`` gives. A node type with a
+        ``report_section`` also appears in that section, under its id: two decoders give
+        two entries in ``audio.nodes``. A node that failed to open is not asked for a
+        report (its state is partial); its entries show ``status: failed`` and
+        ``last_error``. The ``audio`` section is there when the patch has signal nodes."""
         if duration_s is None:
             duration_s = 0.0 if self.started_at is None else self.clock.now() - self.started_at
         nodes: dict[str, Any] = {}
         sections: dict[str, dict[str, Any]] = {}
         for node_id, rn in self.runtime.items():
-            try:
-                extra = rn.node.report()
-            except Exception as exc:
-                extra = {"report_error": str(exc)}
-            nodes[node_id] = {**rn.stats(), **extra}
+            own = rn.report()
+            nodes[node_id] = {**rn.stats(), **own}
             section = type(rn.node).report_section
-            if section and extra:
-                sections.setdefault(section, {}).update(extra)
+            if rn.status == "failed":
+                own = {"status": "failed", "last_error": rn.last_error}
+            if section and own:
+                sections.setdefault(section, {"nodes": {}})["nodes"][node_id] = own
         audio = self.audio.report()
         if audio:
             for node_id, stats in self.audio.chain.stats().items():
                 if node_id in nodes:
                     nodes[node_id].update(stats)
-            sections["audio"] = {**audio, **sections.get("audio", {})}
+            sections["audio"] = {**audio, "nodes": sections.get("audio", {}).get("nodes", {})}
             if audio.get("latency_ms"):
                 _state_frame_intervals(audio["latency_ms"]["sources"], nodes)
         return {"patch": str(self.patch.path) if self.patch.path else None,

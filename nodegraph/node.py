@@ -20,7 +20,10 @@ Life cycle, all on the control thread unless stated:
    ``inputs[name]``; return ``{outlet: value}`` (or None to send nothing). Must not
    block: long work belongs on the node's own thread.
 5. ``close()``: release everything, join own threads. Called even if ``open`` failed
-   halfway, so it must tolerate partial state.
+   halfway (and maybe twice), so it must tolerate partial state: declare every runtime
+   attribute in ``__init__`` (``self._thread: Thread | None = None``, cheap values
+   only) and have ``close`` skip what is still None; never probe with ``hasattr``.
+   ``report()`` is not called on a node whose ``open`` failed.
 
 Sources (camera, OSC, metro...) never call other nodes: they hand values to
 ``self.ctx.post(outlet, value, t)`` from any thread, or use ``self.ctx.schedule``.
@@ -121,8 +124,8 @@ class Node:
     #: a patch holding one cannot be rendered faster than real time: True, False, or
     #: the condition in words when params decide ("when source is a device").
     realtime_only: ClassVar[bool | str] = False
-    #: Name of the run-report section (e.g. "audio", "vision") this node's
-    #: ``report()`` also feeds.
+    #: Name of the run-report section (e.g. "audio", "vision") where this node's
+    #: ``report()`` also appears, under its id (``report["audio"]["nodes"][id]``).
     report_section: ClassVar[str | None] = None
     #: What ``nodegraph data import`` takes into this type's learned state, in words
     #: ("a Normalize, Standardize or RobustScale file"); "" for types that take none.

@@ -121,6 +121,18 @@ class RuntimeNode:
                 log.debug("traceback of the above:\n%s",
                           "".join(traceback.format_exception(error)).rstrip())
 
+    def report(self) -> dict[str, Any]:
+        """The node's own figures (``Node.report``) for the run report and the editor;
+        {} for a node that failed to open, whose ``report`` is never called (its state
+        is partial: ``status`` and ``last_error`` say why). A ``report`` that raises
+        gives ``{"report_error": text}``."""
+        if self.status == "failed":
+            return {}
+        try:
+            return self.node.report()
+        except Exception as exc:  # a node's bug must not stop the report or the editor
+            return {"report_error": f"{type(exc).__name__}: {exc}"}
+
     def stats(self) -> dict[str, Any]:
         return {"type": self.node.type_name, "calls": self.calls, "sent": self.sent,
                 "dropped": self.dropped,

@@ -46,6 +46,14 @@ class AudioFile(Node):
     loop = Param("bool", True, "start again at the end; false: play once and stop")
     autoplay = Param("bool", True, "play as soon as the patch runs")
 
+    def __init__(self, node_id: str = "", params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(node_id, params)
+        self._clip: Clip | None = None
+        self._player: ClipPlayer | None = None
+        #: transport commands for the audio thread, in order: (time, name, argument)
+        self._commands: deque[tuple[float, str, Any]] = deque(maxlen=MAX_WAITING)
+        self._loader: threading.Thread | None = None
+
     def port_info(self, inlets: Mapping[str, PortInfo]) -> dict[str, PortInfo]:
         if self.path:
             try:
@@ -57,11 +65,10 @@ class AudioFile(Node):
     # -- control thread ----------------------------------------------------------------------
 
     def open(self) -> None:
-        self._clip: Clip | None = load_clip(self.ctx.resolve(self.path)) if self.path else None
-        self._player: ClipPlayer | None = None
-        #: transport commands for the audio thread, in order: (time, name, argument)
-        self._commands: deque[tuple[float, str, Any]] = deque(maxlen=MAX_WAITING)
-        self._loader: threading.Thread | None = None
+        self._clip = load_clip(self.ctx.resolve(self.path)) if self.path else None
+        self._player = None
+        self._commands.clear()
+        self._loader = None
 
     def process(self, inputs: Inputs) -> None:
         changed = inputs.changed
@@ -95,9 +102,8 @@ class AudioFile(Node):
         self._commands.append((self.ctx.now(), "clip", clip))
 
     def close(self) -> None:
-        loader = getattr(self, "_loader", None)
-        if loader is not None:
-            loader.join()
+        if self._loader is not None:
+            self._loader.join()
 
     # -- audio thread ----------------------------------------------------------------------------
 
@@ -156,8 +162,7 @@ class AudioFile(Node):
                 player.start()
 
     def report(self) -> dict[str, Any]:
-        player = getattr(self, "_player", None)
-        clip = getattr(self, "_clip", None)
+        player, clip = self._player, self._clip
         if clip is None:
             return {"file": None}
         report = {"file": str(clip.path), "file_sr": clip.sr, "channels": clip.channels,

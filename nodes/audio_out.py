@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -38,8 +39,14 @@ class AudioOut(Node):
     safety_ms = Param("float", DEFAULT_SAFETY_MS, "render this long before the device "
                       "needs audio, beyond the measured render time", range=(0.0, 500.0))
 
+    def __init__(self, node_id: str = "", params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(node_id, params)
+        self._output: Output | None = None
+        #: the level played, from the first ``prepare`` on
+        self._level: LevelMeter | None = None
+
     def open(self) -> None:
-        self._output: Output | None = self.ctx.open_output(
+        self._output = self.ctx.open_output(
             self.device, self.sample_rate, self.block_size, self.channels, self.safety_ms)
 
     def on_param(self, name: str, value: Any) -> None:
@@ -57,19 +64,17 @@ class AudioOut(Node):
         output = self._output
         if output is not None:  # None only while a param change reopens the device
             output.write(inputs["audio"])
-        self._level.feed(inputs["audio"])
+        self._level.feed(inputs["audio"])  # type: ignore[union-attr]  # set by prepare
 
     def close(self) -> None:
-        output = getattr(self, "_output", None)
+        output, self._output = self._output, None
         if output is not None:
-            self._output = None
             output.close()
 
     def report(self) -> dict[str, Any]:
-        output = getattr(self, "_output", None)
+        output, level = self._output, self._level
         if output is None:
             return {}
-        level = getattr(self, "_level", None)
         if level is None:  # not rendering yet
             return output.report()
         return {**output.report(), "level_db": round(level.level_db, 2),

@@ -85,13 +85,15 @@ class Camera(Node):
             parse_pose(self.pose)
         except ValueError as exc:
             raise ParamError(f"pose: {exc}") from None
+        self._counter = FrameCounter()
+        self._source: PacedSource | DeviceSource | None = None
 
     def paced_by_wall_clock(self) -> bool:
         return source_kind(self.source) == "device"
 
     def open(self) -> None:
         self._counter = FrameCounter()
-        self._source: PacedSource | DeviceSource | None = self._make_source()
+        self._source = self._make_source()
         self._source.start()
 
     def _make_source(self) -> PacedSource | DeviceSource:
@@ -121,16 +123,12 @@ class Camera(Node):
         self._source.start()
 
     def close(self) -> None:
-        source = getattr(self, "_source", None)
-        if source is not None:
-            source.stop()
+        if self._source is not None:
+            self._source.stop()
             self._source = None
 
     def report(self) -> dict[str, Any]:
-        counter = getattr(self, "_counter", None)
-        if counter is None:
-            return {}
-        source = self._source
+        counter, source = self._counter, self._source
         made = counter.frames + counter.skipped
         return {"frames": counter.frames, "fps": round(counter.fps(), 2),
                 "dropped": counter.skipped + (self.ctx.dropped if self.ctx else 0),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -42,6 +43,10 @@ class Crossfade(Node):
                   "(similar signals)", choices=CURVES)
     ramp_ms = Param("float", RAMP_MS, "glide time to a new position", range=(0.0, 10_000.0))
 
+    def __init__(self, node_id: str = "", params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(node_id, params)
+        self._control: SmoothedControl | None = None
+
     def open(self) -> None:
         self._control = SmoothedControl([self.position])
 
@@ -77,5 +82,4 @@ class Crossfade(Node):
         return {"out": a * gain_a + b * gain_b}
 
     def report(self) -> dict[str, Any]:
-        control = getattr(self, "_control", None)
-        return {} if control is None else {"position": float(control.target[0])}
+        return {"position": float(self._control.target[0])}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from nodegraph.api import ANY, BANG, Inlet, Inputs, Node, Outlet, Param, TimerHandle
@@ -23,8 +24,13 @@ class Delay(Node):
     outlets = (Outlet("out", ANY, "the message, later", like="in"),)
     time_ms = Param("float", 0.0, "delay; 0 sends on the next tick", range=(0.0, 3_600_000.0))
 
-    def open(self) -> None:
+    def __init__(self, node_id: str = "", params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(node_id, params)
+        #: timers of the messages still waiting
         self._waiting: list[TimerHandle] = []
+
+    def open(self) -> None:
+        self._waiting = []
 
     def process(self, inputs: Inputs) -> dict[str, Any] | None:
         if "clear" in inputs.changed:
@@ -46,5 +52,5 @@ class Delay(Node):
         return None
 
     def close(self) -> None:
-        for handle in getattr(self, "_waiting", ()):
+        for handle in self._waiting:
             handle.cancel()

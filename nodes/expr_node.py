@@ -61,6 +61,8 @@ class Expr(Node):
             self._program = compile_expression(self.expression, self._names)
         except ExprError as exc:
             raise ParamError(f"{_quoted(self.expression)}: {exc}", "expression") from None
+        #: values that were not finite numbers, sent as 0
+        self.guarded = 0
 
     @property
     def inlets(self) -> tuple[Inlet, ...]:
@@ -112,7 +114,7 @@ class Expr(Node):
         return {"out": result.astype(np.float32)}
 
     def report(self) -> dict[str, Any]:
-        return {"guarded": getattr(self, "guarded", 0)}
+        return {"guarded": self.guarded}
 
 
 # The lists and the grammar come from the language itself, so they are written once.

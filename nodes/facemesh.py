@@ -56,10 +56,18 @@ class FaceMesh(Node):
             info["blendshapes"] = PortInfo(len(BLENDSHAPES), BLENDSHAPES)
         return info
 
-    def open(self) -> None:
+    def __init__(self, node_id: str = "", params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(node_id, params)
+        #: frames seen, and those with a face in them
         self.frames = 0
         self.found = 0
         self._last: np.ndarray | None = None
+        self._detector: FaceMeshSolution | FaceLandmarkerTask | None = None
+
+    def open(self) -> None:
+        self.frames = 0
+        self.found = 0
+        self._last = None
         self._detector = self._make_detector()
 
     def _make_detector(self) -> FaceMeshSolution | FaceLandmarkerTask:
@@ -94,11 +102,10 @@ class FaceMesh(Node):
             self._detector = self._make_detector()
 
     def close(self) -> None:
-        detector = getattr(self, "_detector", None)
-        if detector is not None:
-            detector.close()
+        if self._detector is not None:
+            self._detector.close()
             self._detector = None
 
     def report(self) -> dict[str, Any]:
-        frames = getattr(self, "frames", 0)
+        frames = self.frames
         return {"face_found_ratio": round(self.found / frames, 4) if frames else 0.0}

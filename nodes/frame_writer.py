@@ -5,6 +5,7 @@ from __future__ import annotations
 import queue
 import threading
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,15 @@ class FrameWriter(Node):
     every = Param("int", 30, "write one frame in this many", range=(1, 1_000_000))
     prefix = Param("text", "frame", "file name prefix")
 
+    def __init__(self, node_id: str = "", params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(node_id, params)
+        #: frames received, frames written, the newest file written
+        self.seen = 0
+        self.written = 0
+        self.last_file = ""
+        self._queue: queue.Queue[tuple[Path, np.ndarray] | None] = queue.Queue(maxsize=8)
+        self._thread: threading.Thread | None = None
+
     def open(self) -> None:
         import cv2
 
@@ -40,7 +50,7 @@ class FrameWriter(Node):
         self.seen = 0
         self.written = 0
         self.last_file = ""
-        self._queue: queue.Queue[tuple[Path, np.ndarray] | None] = queue.Queue(maxsize=8)
+        self._queue = queue.Queue(maxsize=8)
         self._thread = threading.Thread(target=self._write_loop, name=f"frame-writer-{self.id}",
                                         daemon=True)
         self._thread.start()
@@ -66,11 +76,10 @@ class FrameWriter(Node):
                 self.last_file = str(path)
 
     def close(self) -> None:
-        thread = getattr(self, "_thread", None)
-        if thread is not None:
+        if self._thread is not None:
             self._queue.put(None)
-            thread.join()
+            self._thread.join()
             self._thread = None
 
     def report(self) -> dict[str, Any]:
-        return {"written": getattr(self, "written", 0), "last_file": getattr(self, "last_file", "")}
+        return {"written": self.written, "last_file": self.last_file}

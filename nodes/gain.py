@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,10 @@ class Gain(Node):
     ramp_ms = Param("float", RAMP_MS, "glide time to a new gain (0 jumps: clicks)",
                     range=(0.0, 10_000.0))
 
+    def __init__(self, node_id: str = "", params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(node_id, params)
+        self._control: SmoothedControl | None = None
+
     def open(self) -> None:
         self._control = SmoothedControl([self.gain])
 
@@ -58,5 +63,4 @@ class Gain(Node):
         return {"out": inputs["in"] * self._control.render(self.ctx, frames)}
 
     def report(self) -> dict[str, Any]:
-        control = getattr(self, "_control", None)
-        return {} if control is None else {"gain": float(control.target[0])}
+        return {"gain": float(self._control.target[0])}

@@ -36,6 +36,8 @@ class Gate(Node):
         if self.initial > self.count:
             raise ParamError(f"initial is {self.initial} but there are only {self.count} "
                              "outlets", "initial")
+        #: the outlet messages go to (0: none)
+        self._open: int = self.initial
 
     def open(self) -> None:
         self._open = self.initial
@@ -49,4 +51,4 @@ class Gate(Node):
         return {f"out{self._open}": inputs["in"]}
 
     def report(self) -> dict[str, Any]:
-        return {"open": getattr(self, "_open", self.initial)}
+        return {"open": self._open}

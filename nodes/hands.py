@@ -53,6 +53,14 @@ class Hands(Node):
         info["features"] = PortInfo(len(LABELS), LABELS)
         return info
 
+    def __init__(self, node_id: str = "", params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(node_id, params)
+        #: frames seen, and those with a hand in them
+        self.frames = 0
+        self.found = 0
+        self._features = np.zeros(len(LABELS), np.float32)
+        self._detector: HandsSolution | None = None
+
     def open(self) -> None:
         self.frames = 0
         self.found = 0
@@ -100,11 +108,10 @@ class Hands(Node):
             self._detector = HandsSolution(self.max_hands, self.min_detection, self.min_tracking)
 
     def close(self) -> None:
-        detector = getattr(self, "_detector", None)
-        if detector is not None:
-            detector.close()
+        if self._detector is not None:
+            self._detector.close()
             self._detector = None
 
     def report(self) -> dict[str, Any]:
-        frames = getattr(self, "frames", 0)
+        frames = self.frames
         return {"hand_found_ratio": round(self.found / frames, 4) if frames else 0.0}

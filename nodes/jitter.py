@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from nodegraph.api import VECTOR, Inlet, Inputs, Node, Outlet, Param
+from nodegraph.api import VECTOR, Inlet, Inputs, Node, Outlet, Param, Timer
 
 from .control.drift import Drift
 from .control.values import as_vector
@@ -34,6 +35,10 @@ class Jitter(Node):
                         "arrives (0: only on input)",
                         range=(0.0, 600_000.0))
     seed = Param("int", 0, "start of the random sequence", range=(0, 2**31 - 1))
+
+    def __init__(self, node_id: str = "", params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(node_id, params)
+        self._timer: Timer | None = None
 
     def open(self) -> None:
         self._drift: Drift | None = None
@@ -79,5 +84,5 @@ class Jitter(Node):
         self._schedule(t)
 
     def close(self) -> None:
-        if hasattr(self, "_timer"):
+        if self._timer is not None:
             self._timer.cancel()

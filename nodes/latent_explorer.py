@@ -79,13 +79,28 @@ class LatentExplorer(Node):
 
     # -- life cycle ----------------------------------------------------------------------------
 
-    def open(self) -> None:
+    def __init__(self, node_id: str = "", params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(node_id, params)
         self._bookmarks: dict[str, np.ndarray] = {}
+        #: points from sound (name → point) and the (sound, model) they came from
         self._candidates: dict[str, np.ndarray] = {}
         self._candidates_from: dict[str, Any] | None = None
         self._encoder: Encoder | None = None
+        #: bumped by close and each new encoding: older results are dropped
         self._generation = 0
         self._worker: threading.Thread | None = None
+        self._rng: np.random.Generator | None = None
+        self._point: np.ndarray | None = None
+        #: open got as far as loading the state (save_state writes it back only then)
+        self._ready = False
+
+    def open(self) -> None:
+        self._bookmarks = {}
+        self._candidates = {}
+        self._candidates_from = None
+        self._encoder = None
+        self._generation = 0
+        self._worker = None
         self._rng = np.random.default_rng(0 if self.ctx.offline else None)
         if self.model:
             self._encoder = load_encoder(self.model_path())
@@ -97,10 +112,9 @@ class LatentExplorer(Node):
             self._prepare(reload_model=False)
 
     def close(self) -> None:
-        self._generation = getattr(self, "_generation", 0) + 1  # results arriving now are dropped
-        worker = getattr(self, "_worker", None)
-        if worker is not None:
-            worker.join(timeout=30.0)
+        self._generation += 1  # results arriving now are dropped
+        if self._worker is not None:
+            self._worker.join(timeout=30.0)
 
     def save_state(self, folder: Path) -> None:
         self.state_snapshot(folder)()
@@ -109,7 +123,7 @@ class LatentExplorer(Node):
         """Control thread: the state as it is now, written into ``folder`` by the
         returned function later (the engine's saver thread). Points are replaced, never
         changed in place, so copying the dicts is enough."""
-        if not getattr(self, "_ready", False):
+        if not self._ready:
             return lambda: None  # open failed (a bad file?): leave what is on disk alone
         bookmarks, candidates = dict(self._bookmarks), dict(self._candidates)
         source = self._candidates_from
@@ -288,8 +302,6 @@ class LatentExplorer(Node):
         return {name: p.copy() for name, p in dict(self._candidates).items()}
 
     def report(self) -> dict[str, Any]:
-        if not hasattr(self, "_point"):
-            return {}
         worker = self._worker
         return {"size": self.latent_size, "values": self._point.tolist(),
                 "bookmarks": list(self._bookmarks), "candidates": list(self._candidates),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from nodegraph.api import BANG, NUMBER, VECTOR, Inlet, Inputs, Node, Outlet, Param
+from nodegraph.api import BANG, NUMBER, VECTOR, Inlet, Inputs, Node, Outlet, Param, Timer
 
 from .control.values import as_vector
 
@@ -31,6 +32,10 @@ class Line(Node):
                Outlet("done", BANG, "the glide reached its target"))
     time_ms = Param("float", 100.0, "glide time", range=(0.0, 3_600_000.0))
     grain_ms = Param("float", 20.0, "time between steps", range=(1.0, 60_000.0))
+
+    def __init__(self, node_id: str = "", params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(node_id, params)
+        self._timer: Timer | None = None
 
     def open(self) -> None:
         self._value: np.ndarray | None = None
@@ -72,5 +77,5 @@ class Line(Node):
         self._timer.at(min(end, t + self.grain_ms / 1000.0), self._step)
 
     def close(self) -> None:
-        if hasattr(self, "_timer"):
+        if self._timer is not None:
             self._timer.cancel()

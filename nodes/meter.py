@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -34,13 +35,18 @@ class Meter(Node):
                       range=(1.0, 10_000.0))
     rate_hz = Param("float", RATE_HZ, "measurements per second of audio", range=(0.1, 1000.0))
 
-    def open(self) -> None:
+    def __init__(self, node_id: str = "", params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(node_id, params)
+        #: the graph rate and the meter, from the first ``prepare`` on
+        self._sr: int | None = None
         self._meter: LevelMeter | None = None
 
+    def open(self) -> None:
+        self._meter = None
+
     def on_param(self, name: str, value: Any) -> None:
-        sr = getattr(self, "_sr", None)
-        if sr is not None:
-            self._meter = self._make_meter(sr)
+        if self._sr is not None:
+            self._meter = self._make_meter(self._sr)
 
     def _make_meter(self, sr: int) -> LevelMeter:
         return LevelMeter(sr, self.window_ms, self.rate_hz)
@@ -60,7 +66,7 @@ class Meter(Node):
                 self.ctx.error("the signal holds NaN or infinite samples; levels held")
 
     def report(self) -> dict[str, Any]:
-        meter = getattr(self, "_meter", None)
-        if meter is None:
+        meter = self._meter
+        if meter is None:  # not rendering yet
             return {"level_db": FLOOR_DB, "peak_db": FLOOR_DB}
         return {"level_db": round(meter.level_db, 2), "peak_db": round(meter.peak_db, 2)}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from nodegraph.api import BANG, NUMBER, Inlet, Inputs, Node, Outlet, Param
+from collections.abc import Mapping
+from typing import Any
+
+from nodegraph.api import BANG, NUMBER, Inlet, Inputs, Node, Outlet, Param, Timer
 
 
 class Metro(Node):
@@ -18,6 +21,10 @@ class Metro(Node):
     outlets = (Outlet("bang", BANG, "one bang per interval"),)
     interval_ms = Param("float", 100.0, "time between bangs", range=(1.0, 600_000.0))
     autostart = Param("bool", True, "start ticking when the patch starts")
+
+    def __init__(self, node_id: str = "", params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(node_id, params)
+        self._timer: Timer | None = None
 
     def open(self) -> None:
         self._timer = self.ctx.timer()
@@ -39,5 +46,5 @@ class Metro(Node):
             self._timer.cancel()
 
     def close(self) -> None:
-        if hasattr(self, "_timer"):
+        if self._timer is not None:
             self._timer.cancel()

@@ -46,6 +46,13 @@ class MidiIn(Node):
     def __init__(self, node_id: str = "", params: Mapping[str, Any] | None = None) -> None:
         super().__init__(node_id, params)
         self._check_numbers()
+        #: messages taken, and those ignored (other channels, unlisted numbers)
+        self.messages = 0
+        self.ignored = 0
+        #: the open port (a mido input), None while closed
+        self._input: Any = None
+        #: (message key → index, state): swapped whole, the MIDI thread reads it
+        self._map: tuple[dict[tuple[str, int], int], np.ndarray] = ({}, np.zeros(0, np.float32))
 
     def _check_numbers(self) -> None:
         for name in ("controls", "notes"):
@@ -72,7 +79,7 @@ class MidiIn(Node):
     def open(self) -> None:
         self.messages = 0
         self.ignored = 0
-        self._input: Any = None
+        self._input = None
         self._build_map()
         self._open_port()
 
@@ -96,7 +103,7 @@ class MidiIn(Node):
         self._input = midi.open_input(self.api, self.port, self._receive)
 
     def _close_port(self) -> None:
-        port, self._input = getattr(self, "_input", None), None
+        port, self._input = self._input, None
         if port is not None:
             port.close()
 
@@ -129,7 +136,7 @@ class MidiIn(Node):
     # -- any thread --------------------------------------------------------------------------
 
     def report(self) -> dict[str, Any]:
-        port = getattr(self, "_input", None)
+        port = self._input
         if port is None:
             return {}
         return {"port": port.name, "messages": self.messages, "ignored": self.ignored}

@@ -37,6 +37,10 @@ class Mix(Node):
     def __init__(self, node_id: str = "", params: Mapping[str, Any] | None = None) -> None:
         super().__init__(node_id, params)
         self._check_gains(self.gains, self.count)
+        #: (sr, block) from the first ``prepare`` on
+        self._rate: tuple[int, int] | None = None
+        #: the input names and their gains, from ``open`` on
+        self._inputs: tuple[list[str], SmoothedControl] | None = None
 
     @property
     def inlets(self) -> tuple[Inlet, ...]:
@@ -50,7 +54,7 @@ class Mix(Node):
                              f"{count}, or 1 for all", "gains")
 
     def open(self) -> None:
-        self._rate: tuple[int, int] | None = None
+        self._rate = None
         self._inputs = self._make_inputs()
 
     def _make_inputs(self) -> tuple[list[str], SmoothedControl]:
@@ -99,5 +103,4 @@ class Mix(Node):
         return {"out": out}
 
     def report(self) -> dict[str, Any]:
-        inputs = getattr(self, "_inputs", None)
-        return {} if inputs is None else {"gains": [float(g) for g in inputs[1].target]}
+        return {"gains": [float(g) for g in self._inputs[1].target]}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from nodegraph.api import NUMBER, VECTOR, Inlet, Inputs, Node, Outlet, Param
+from nodegraph.api import NUMBER, VECTOR, Inlet, Inputs, Node, Outlet, Param, Timer
 
 from .control.drift import Drift
 
@@ -29,6 +30,10 @@ class Noise(Node):
     interval_ms = Param("float", 50.0, "time between vectors", range=(1.0, 600_000.0))
     seed = Param("int", 0, "start of the random sequence", range=(0, 2**31 - 1))
     autostart = Param("bool", True, "start when the patch starts")
+
+    def __init__(self, node_id: str = "", params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(node_id, params)
+        self._timer: Timer | None = None
 
     def open(self) -> None:
         self._drift = Drift(self.seed, self.size, self.amount)
@@ -61,5 +66,5 @@ class Noise(Node):
             self._timer.cancel()
 
     def close(self) -> None:
-        if hasattr(self, "_timer"):
+        if self._timer is not None:
             self._timer.cancel()

@@ -50,9 +50,17 @@ class Normalize(Node):
     window_s = Param("float", 10.0, "seconds of recent input that fit uses",
                      range=(0.01, 86_400.0))
 
-    def open(self) -> None:
+    def __init__(self, node_id: str = "", params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(node_id, params)
         self._scaler: Scaler | None = None
+        #: recent input (time, vector) that fit uses
         self._window: deque[tuple[float, np.ndarray]] = deque(maxlen=MAX_WINDOW)
+        #: open got as far as reading the state (save_state writes it back only then)
+        self._ready = False
+
+    def open(self) -> None:
+        self._scaler = None
+        self._window.clear()
         folder = self.ctx.data_dir
         for method in (self.method, *METHODS) if folder is not None else ():
             path = folder / self._file_name(method)  # one file at most, unless copied in
@@ -115,7 +123,7 @@ class Normalize(Node):
         atomic_write_json(path, self._scaler.to_json())
 
     def save_state(self, folder: Path) -> None:
-        if not getattr(self, "_ready", False):
+        if not self._ready:
             return  # open failed (a bad file?): leave what is on disk alone
         scaler = self._scaler
         for method in METHODS:
@@ -134,8 +142,8 @@ class Normalize(Node):
         return flucoma_files.export_scaler(self.id, folder, out_dir, self.method)
 
     def report(self) -> dict[str, Any]:
-        scaler = getattr(self, "_scaler", None)
+        scaler = self._scaler
         return {"fitted": scaler is not None,
                 "method": scaler.method if scaler is not None else None,
                 "constant_dims": list(scaler.constant_dims) if scaler is not None else [],
-                "window": len(getattr(self, "_window", ()))}
+                "window": len(self._window)}

@@ -50,6 +50,12 @@ class OscIn(Node):
         super().__init__(node_id, params)
         osc.check_address(self.address)
         osc.check_host(self.host)
+        #: messages posted; dropped for their count of numbers; dropped as not finite
+        self.messages = 0
+        self.wrong_size = 0
+        self.non_finite = 0
+        self._warned_counts: set[int] = set()
+        self._subscription: osc.Subscription | None = None
 
     def exposure(self) -> str | None:
         if osc.is_loopback(self.host):
@@ -69,8 +75,8 @@ class OscIn(Node):
         self.messages = 0
         self.wrong_size = 0
         self.non_finite = 0
-        self._warned_counts: set[int] = set()
-        self._subscription: osc.Subscription | None = None
+        self._warned_counts = set()
+        self._subscription = None
         self._subscribe()
 
     def on_param(self, name: str, value: Any) -> None:
@@ -85,7 +91,7 @@ class OscIn(Node):
         self._subscription = osc.listen(self.host, self.port, self.address, self._receive)
 
     def _unsubscribe(self) -> None:
-        subscription, self._subscription = getattr(self, "_subscription", None), None
+        subscription, self._subscription = self._subscription, None
         if subscription is not None:
             subscription.close()
 
@@ -118,8 +124,8 @@ class OscIn(Node):
     # -- any thread ------------------------------------------------------------------------
 
     def report(self) -> dict[str, Any]:
-        subscription = getattr(self, "_subscription", None)
-        if subscription is None:
+        subscription = self._subscription
+        if subscription is None:  # a port change failed to listen
             return {}
         server = subscription.server
         return {"listening": server.label, "messages": self.messages,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from nodegraph.api import BANG, VECTOR, Inlet, Inputs, Node, Param
+from nodegraph.api import BANG, VECTOR, Inlet, Inputs, Node, Param, Timer
 
 from .interop import osc
 
@@ -36,12 +36,19 @@ class OscOut(Node):
         super().__init__(node_id, params)
         osc.check_address(self.address)
         osc.check_host(self.host)
+        #: messages sent; messages replaced by a newer one before their slot (max_rate)
+        self.messages = 0
+        self.coalesced = 0
+        self._next_slot = float("-inf")
+        self._pending: list[float] | None = None
+        self._timer: Timer | None = None
+        self._client: osc.SimpleUDPClient | None = None
 
     def open(self) -> None:
         self.messages = 0
         self.coalesced = 0
         self._next_slot = float("-inf")
-        self._pending: list[float] | None = None
+        self._pending = None
         self._timer = self.ctx.timer()
         self._client = osc.open_client(self.host, self.port)
 
@@ -94,13 +101,12 @@ class OscOut(Node):
         self._next_slot = now + (1.0 / self.max_rate if self.max_rate else 0.0)
 
     def close(self) -> None:
-        if hasattr(self, "_timer"):
+        if self._timer is not None:
             self._timer.cancel()
-        if getattr(self, "_client", None) is not None:
-            self._client.close()
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
 
     def report(self) -> dict[str, Any]:
-        if not hasattr(self, "messages"):
-            return {}
         return {"sending_to": f"{self.host}:{self.port}", "messages": self.messages,
                 "coalesced": self.coalesced}

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from time import perf_counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from nodegraph.api import (AUDIO, UNKNOWN, VECTOR, AudioRing, Inlet, Inputs, LatestValue, Node,
                            Outlet, Param, PortInfo, Resampler)
 from nodes.neural.guard import DecodeBudget, RateWatch, checked_audio
+
+if TYPE_CHECKING:
+    from nodes.neural.decoder import FrameDecoder
 
 MAX_FRAMES_PER_CALL = 64
 
@@ -54,6 +58,22 @@ class RaveDecode(Node):
                             "frame but reacts later", range=(1, MAX_FRAMES_PER_CALL))
     threads = Param("int", 1, "torch threads for decoding", range=(1, 64))
 
+    def __init__(self, node_id: str = "", params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(node_id, params)
+        #: the newest latent, for the audio thread
+        self._slot = LatestValue()
+        #: a live model change's loading thread
+        self._loader: threading.Thread | None = None
+        self._decoder: FrameDecoder | None = None
+        #: a newly loaded model, switched to at the next decode
+        self._next_decoder: FrameDecoder | None = None
+        self._latent_size = 0
+        #: seconds spent in decode, latent frames decoded
+        self._decode_s = 0.0
+        self._frames_decoded = 0
+        #: the graph rate, from ``prepare`` on
+        self._sr: int | None = None
+
     def model_path(self) -> Path:
         """The model file the ``model`` param names."""
         from nodes.neural.model import model_file
@@ -75,7 +95,7 @@ class RaveDecode(Node):
         from nodes.neural.model import load_model
 
         self._slot = LatestValue()
-        self._loader: threading.Thread | None = None
+        self._loader = None
         self._decoder = make_decoder(load_model(self.model_path(), self.threads))
         self._next_decoder = None
         self._latent_size = self._decoder.info.latent_size
@@ -119,9 +139,8 @@ class RaveDecode(Node):
         self._next_decoder = decoder
 
     def close(self) -> None:
-        loader = getattr(self, "_loader", None)
-        if loader is not None:
-            loader.join()
+        if self._loader is not None:
+            self._loader.join()
 
     # -- audio thread ------------------------------------------------------------------------
 
@@ -213,10 +232,7 @@ class RaveDecode(Node):
     # -- figures -------------------------------------------------------------------------------
 
     def report(self) -> dict[str, Any]:
-        decoder = getattr(self, "_decoder", None)
-        if decoder is None:
-            return {}
-        info = decoder.info
+        info = self._decoder.info
         audio_s = self._frames_decoded * info.frame_seconds
         figures = {"model": info.path, "model_sr": info.sr, "latent_size": info.latent_size,
                    "streaming": info.streaming, "model_delay_samples": info.delay_samples,
@@ -224,7 +240,7 @@ class RaveDecode(Node):
                    else info.decode_rtf,
                    "frames_decoded": self._frames_decoded,
                    "frame_ms": round(1000 * info.frame_seconds, 2)}
-        if getattr(self, "_sr", None) and not self.ctx.offline:
+        if self._sr is not None and not self.ctx.offline:
             # what the model's ratio allows at this block and rate (docs/audio.md)
             floor = info.latency_floor(self._block, self._sr)
             figures["floor_p50_ms"], figures["floor_p95_ms"] = floor["p50"], floor["p95"]

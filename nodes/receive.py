@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from nodegraph.api import ANY, Outlet
@@ -20,6 +21,11 @@ class Receive(Named):
     category = "routing"
     outlets = (Outlet("out", ANY, "messages sent to this name"),)
 
+    def __init__(self, node_id: str = "", params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(node_id, params)
+        #: the channel subscribed to, None while not subscribed
+        self._subscribed: tuple[str, ...] | None = None
+
     def open(self) -> None:
         self._subscribed = self.key
         self.ctx.names.subscribe(self._subscribed, self._deliver)
@@ -33,6 +39,6 @@ class Receive(Named):
             self.open()
 
     def close(self) -> None:
-        if getattr(self, "_subscribed", None) is not None:
+        if self._subscribed is not None:
             self.ctx.names.unsubscribe(self._subscribed, self._deliver)
             self._subscribed = None

@@ -92,6 +92,15 @@ class Regress(Node):
             self._output_specs = per_output.parse_outputs(self.outputs)
         except ValueError as exc:
             raise ParamError(str(exc)) from None
+        self._store: ExampleStore | None = None
+        self._model: Model | None = None
+        self._trainer: Trainer | None = None
+        self._recording = False
+        self._round = 0
+        self._running = self.autorun
+        self._last_x: np.ndarray | None = None
+        #: open got as far as reading the examples (save_state writes them back only then)
+        self._ready = False
 
     def on_param(self, name: str, value: Any) -> None:
         if name == "outputs":
@@ -101,12 +110,12 @@ class Regress(Node):
 
     def open(self) -> None:
         self._store = ExampleStore()
-        self._model: Model | None = None
+        self._model = None
         self._trainer = Trainer(self._finished)
         self._recording = False
         self._round = 0
         self._running = self.autorun
-        self._last_x: np.ndarray | None = None
+        self._last_x = None
         folder = self.ctx.data_dir
         self._store.open(folder)
         if folder is not None and folder.is_dir():
@@ -118,9 +127,9 @@ class Regress(Node):
             self._train(warm=False)  # examples shipped without a model: train them now
 
     def close(self) -> None:
-        if hasattr(self, "_trainer"):
+        if self._trainer is not None:
             self._trainer.close()
-        if hasattr(self, "_store"):
+        if self._store is not None:
             self._store.close()
 
     def save_state(self, folder: Path) -> None:
@@ -130,7 +139,7 @@ class Regress(Node):
         """Control thread: copy the examples now; the returned function writes them and
         the model in use into ``folder`` later (the engine's saver thread). The model
         is read when written: it is replaced whole, and the newest is the one to keep."""
-        if not getattr(self, "_ready", False):
+        if not self._ready:
             return lambda: None  # open failed (a bad file?): leave what is on disk alone
         write_examples = self._store.snapshot(folder, live=folder == self.ctx.data_dir)
 
@@ -322,8 +331,6 @@ class Regress(Node):
         return self._store.arrays()
 
     def report(self) -> dict[str, Any]:
-        if not hasattr(self, "_trainer"):  # failed to open
-            return {}
         trainer = self._trainer
         job, last, model = trainer.job, trainer.last, self._model
         return {

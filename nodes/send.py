@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from nodegraph.api import ANY, Inlet, Inputs
@@ -22,6 +23,11 @@ class Send(Named):
     type_name = "send"
     inlets = (Inlet("in", ANY, "message to send"),)
 
+    def __init__(self, node_id: str = "", params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(node_id, params)
+        #: messages sent that no receive heard
+        self.unheard = 0
+
     def open(self) -> None:
         self.unheard = 0
 
@@ -30,4 +36,4 @@ class Send(Named):
             self.unheard += 1
 
     def report(self) -> dict[str, Any]:
-        return {"unheard": getattr(self, "unheard", 0)}
+        return {"unheard": self.unheard}

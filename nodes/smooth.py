@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from nodegraph.api import BANG, VECTOR, Inlet, Inputs, Node, Outlet, Param
+from nodegraph.api import BANG, VECTOR, Inlet, Inputs, Node, Outlet, Param, Timer
 from nodes.iml.filters import EMA, Filter, OneEuro, Slew
 
 
@@ -40,6 +41,11 @@ class Smooth(Node):
                  range=(1e-9, 1e9))
     step_ms = Param("float", 0.0, "keep gliding toward the last input every step_ms while "
                     "no value arrives (0: update only on input)", range=(0.0, 10_000.0))
+
+    def __init__(self, node_id: str = "", params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(node_id, params)
+        self._filter: Filter | None = None
+        self._timer: Timer | None = None
 
     def open(self) -> None:
         self._filter = self._make_filter()
@@ -85,5 +91,5 @@ class Smooth(Node):
         self._glide_later()
 
     def close(self) -> None:
-        if hasattr(self, "_timer"):
+        if self._timer is not None:
             self._timer.cancel()

@@ -36,6 +36,8 @@ class Switch(Node):
         if self.initial > self.count:
             raise ParamError(f"initial is {self.initial} but there are only {self.count} "
                              "inputs", "initial")
+        #: the input passed (0: none)
+        self._selected: int = self.initial
 
     def port_info(self, inlets: Mapping[str, PortInfo]) -> dict[str, PortInfo]:
         info: dict[str, PortInfo] = {name: PortInfo() for name in
@@ -68,4 +70,4 @@ class Switch(Node):
         return None
 
     def report(self) -> dict[str, Any]:
-        return {"selected": getattr(self, "_selected", self.initial)}
+        return {"selected": self._selected}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from nodegraph.api import BANG, NUMBER, Inlet, Inputs, Node, Outlet
@@ -25,6 +26,10 @@ class Toggle(Node):
               Inlet("flip", BANG, "invert and send the new state"))
     outlets = (Outlet("out", NUMBER, "1.0 when on, 0.0 when off"),)
 
+    def __init__(self, node_id: str = "", params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(node_id, params)
+        self._on = False
+
     def open(self) -> None:
         self._on = False
 
@@ -34,4 +39,4 @@ class Toggle(Node):
         return {"out": 1.0 if self._on else 0.0}
 
     def report(self) -> dict[str, Any]:
-        return {"on": getattr(self, "_on", False)}
+        return {"on": self._on}

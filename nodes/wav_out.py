@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,8 +30,14 @@ class WavOut(Node):
     format = Param("choice", "float", "sample format: 32-bit float, or 16/24-bit PCM (a "
                    "change applies from the next run)", choices=tuple(WAV_SUBTYPES))
 
-    def open(self) -> None:
+    def __init__(self, node_id: str = "", params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(node_id, params)
+        #: the file being written, from ``prepare`` on
         self._writer: WavWriter | None = None
+        self._path: Path | None = None
+
+    def open(self) -> None:
+        self._writer = None
         self._path = self.ctx.write_path(self.path, "path")
         check_writable(self._path)
 
@@ -41,14 +49,13 @@ class WavOut(Node):
         self._writer.write(inputs["audio"])
 
     def close(self) -> None:
-        writer = getattr(self, "_writer", None)
+        writer, self._writer = self._writer, None
         if writer is not None:
-            self._writer = None
             writer.close()
 
     def report(self) -> dict[str, Any]:
-        writer = getattr(self, "_writer", None)
-        if writer is None:
+        writer = self._writer
+        if writer is None:  # not rendering yet
             return {}
         return {"path": str(writer.path), "seconds": round(writer.frames / writer.sr, 3),
                 "error": writer.error}

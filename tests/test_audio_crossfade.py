@@ -53,7 +53,7 @@ def test_rave_decode_plays_a_non_streaming_model_without_clicks(tmp_path):
     engine.run_offline(2.0)
     audio = engine.runtime["out"].node.audio[:, 0]
     report = engine.report()
-    assert report["audio"]["streaming"] is False
+    assert report["audio"]["nodes"]["dec"]["streaming"] is False
     assert np.abs(audio).max() > 0.5                 # it plays, loudly
     carrier_step = 2 * np.pi * 20 / 2048             # steepest slope of the model's output
     assert np.abs(np.diff(audio)).max() <= carrier_step * 1.05

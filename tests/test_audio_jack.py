@@ -59,7 +59,8 @@ def test_the_patch_plays_through_jack_without_underruns(jack_server, sine8, tmp_
     assert audio["seconds_out"] >= 2.5  # it played the whole time
     # the slider move counts; the value sent while the stream was starting does not
     assert audio["latency_ms"]["count"] == 1 and audio["latency_ms"]["p50"] > 0
-    assert audio["model_delay_samples"] == 0 and audio["streaming"] is True
+    decoder = audio["nodes"]["dec"]  # the decoder's own figures, under its id
+    assert decoder["model_delay_samples"] == 0 and decoder["streaming"] is True
     played, sr = sf.read(tmp_path / "played.wav", dtype="float32")
     assert sr == JACK_RATE and played.shape[1] == 2
     first, last = played[4800:48000, 0], played[-48000:, 0]
@@ -215,8 +216,9 @@ def test_small_ratio_models_play_through_jack_with_figures_per_source(jack_serve
     assert (audio["block"], audio["underruns"]) == (block, 0)
     # rave-decode states the floor its ratio allows here (shown in the editor's panel)
     floor = load_model(model).info.latency_floor(block, JACK_RATE)
-    assert audio["frame_ms"] == round(1000 * ratio / 44100, 2)
-    assert (audio["floor_p50_ms"], audio["floor_p95_ms"]) == \
+    decoder = audio["nodes"]["dec"]
+    assert decoder["frame_ms"] == round(1000 * ratio / 44100, 2)
+    assert (decoder["floor_p50_ms"], decoder["floor_p95_ms"]) == \
         pytest.approx((floor["p50"], floor["p95"]), abs=0.3)  # decode time is measured
     latency = audio["latency_ms"]
     assert set(latency["sources"]) == {"osc-in", "metro"}

@@ -98,5 +98,10 @@ def test_an_audio_example_renders_from_the_command_line(tmp_path):
     assert result.returncode == 0, result.stderr
     audio, sr = sf.read(out)
     assert len(audio) == 2 * sr and np.sqrt(np.mean(audio ** 2)) > 0.01
-    nodes = json.loads(report.read_text())["nodes"]
+    data = json.loads(report.read_text())
+    nodes = data["nodes"]
     assert nodes["levels"]["count"] == 40  # the meter's 20 Hz, for 2 s
+    decoders = data["audio"]["nodes"]  # both voices' decoders, each under its id
+    assert set(decoders) == {"a/dec", "b/dec"}
+    assert all(d["decode_rtf"] > 0 and d["frames_decoded"] > 0 for d in decoders.values())
+    assert "decode a/dec " in result.stdout and ", b/dec " in result.stdout

@@ -107,6 +107,36 @@ def test_offline_render_records_exactly_and_deterministically(tmp_path):
     assert peak_hz(renders[0][:, 0], 44100) == pytest.approx(440.0, abs=1.0)
 
 
+def test_two_decoders_each_keep_their_figures_in_the_report(tmp_path):
+    four = mb.save(mb.SineStreaming(), tmp_path / "four.ts")
+    eight = mb.save(mb.SineStreaming(latent=8), tmp_path / "eight.ts")
+    engine = audio_engine(f"""\
+format: nodegraph/1
+nodes:
+  p4: {{type: constant, params: {{value: [0.5, 0, 0, 0]}}}}
+  p8: {{type: constant, params: {{value: [0.25, 0, 0, 0, 0, 0, 0, 0]}}}}
+  one: {{type: rave-decode, params: {{model: '{four}'}}}}
+  two: {{type: rave-decode, params: {{model: '{eight}'}}}}
+  out: {{type: audio-out}}
+links:
+  - p4.out -> one.latent
+  - p8.out -> two.latent
+  - one.audio -> out.audio
+  - two.audio -> out.audio
+""")
+    engine.run_offline(0.5)
+    report = engine.report()
+    engine.close()
+    decoders = report["audio"]["nodes"]
+    assert set(decoders) == {"one", "two"}  # the last one no longer hides the first
+    assert (decoders["one"]["model"], decoders["one"]["latent_size"]) == (str(four), 4)
+    assert (decoders["two"]["model"], decoders["two"]["latent_size"]) == (str(eight), 8)
+    for node_id, figures in decoders.items():
+        assert figures["frames_decoded"] > 0 and figures["decode_rtf"] > 0
+        assert report["nodes"][node_id]["decode_rtf"] == figures["decode_rtf"]
+    assert report["audio"]["seconds_out"] == 0.5  # the engine-wide figures stay beside
+
+
 def test_resampling_to_the_output_rate_keeps_pitch(tmp_path):
     """A 440 Hz model at 44.1 kHz decodes to 440 Hz at an output running at 48 kHz,
     without a click where latent frames meet."""

@@ -8,6 +8,7 @@ import time
 import numpy as np
 import pytest
 
+from nodegraph.api import ANY, Inlet, Node
 from nodegraph.clock import VirtualClock
 from nodegraph.engine import Engine
 from nodegraph.patch import parse_patch
@@ -154,6 +155,47 @@ links:
     engine.scheduler.post(rt["src"], "out", 5.0)
     engine.scheduler.run_pending()
     assert rt["sink"].node.got[0][0] == 5.0
+    engine.close()
+
+
+class HalfOpen(Node):
+    """Test node: gets halfway through ``open``, then fails; its ``report`` reads what
+    ``open`` never reached."""
+
+    type_name = "t-half-open"
+    report_section = "vision"
+    inlets = (Inlet("in", ANY),)
+
+    def __init__(self, node_id: str = "", params: dict | None = None) -> None:
+        super().__init__(node_id, params)
+        self._frames: list[int] | None = None
+
+    def open(self) -> None:
+        raise OSError("no camera at /dev/video9")
+
+    def report(self) -> dict:
+        return {"frames": len(self._frames)}  # TypeError on a failed node
+
+
+def test_a_node_that_failed_to_open_reports_its_failure_not_its_figures():
+    reg = registry()
+    reg.register(HalfOpen)
+    engine = Engine(parse_patch("""\
+format: nodegraph/1
+nodes:
+  src: {type: t-emit}
+  cam: {type: t-half-open}
+links:
+  - src.out -> cam.in
+"""), reg, clock=VirtualClock())
+    engine.open()
+    report = engine.report()
+    failure = {"status": "failed", "last_error": "OSError: no camera at /dev/video9"}
+    assert report["nodes"]["cam"]["status"] == "failed"
+    assert report["nodes"]["cam"]["last_error"] == failure["last_error"]
+    assert "report_error" not in report["nodes"]["cam"] and "frames" not in report["nodes"]["cam"]
+    assert report["vision"] == {"nodes": {"cam": failure}}  # its section says so too
+    assert engine.runtime["cam"].report() == {}  # what the editor reads
     engine.close()
 
 

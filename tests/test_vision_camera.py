@@ -59,9 +59,9 @@ def test_test_face_frames_are_paced_by_the_clock_and_repeat_exactly():
     times = [t for _, t in sink.got]
     assert times == pytest.approx([n / 30.0 for n in range(31)])
     assert sink.got[0][0].shape == (240, 320, 3) and sink.got[0][0].dtype == np.uint8
-    report = engine.report()
-    assert report["vision"]["frames"] == 31 and report["vision"]["dropped"] == 0
-    assert report["vision"]["fps"] == pytest.approx(30.0)
+    figures = engine.report()["vision"]["nodes"]["cam"]
+    assert figures["frames"] == 31 and figures["dropped"] == 0
+    assert figures["fps"] == pytest.approx(30.0)
     engine.close()
     again, _, sink2 = camera_engine("{width: 320, height: 240}")
     again.run_offline(1.0)
@@ -117,7 +117,7 @@ def test_video_file_can_end_the_run(tmp_path):
     assert ran < 1.0
     report = engine.report()
     assert report["ended_by"] == "cam: video file clip.avi finished"
-    assert report["vision"]["ended"] is True
+    assert report["vision"]["nodes"]["cam"]["ended"] is True
     engine.close()
 
 

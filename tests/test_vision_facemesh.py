@@ -55,7 +55,7 @@ def test_finds_all_478_landmarks_on_the_astronaut_photo():
     xy = landmarks[:, :2] * 512
     assert xy.min(axis=0) == pytest.approx([175, 65], abs=12)
     assert xy.max(axis=0) == pytest.approx([275, 180], abs=12)
-    assert report["vision"]["face_found_ratio"] == 1.0
+    assert report["vision"]["nodes"]["face"]["face_found_ratio"] == 1.0
 
 
 def test_the_landmark_indices_face_features_relies_on():
@@ -78,7 +78,7 @@ def test_no_face_gives_present_0_and_holds_or_stays_silent():
     marks, present, report = run_frames(frames, "{when_lost: hold}")
     assert present == [1.0, 0.0, 0.0]
     assert len(marks) == 3 and all(m is marks[0] for m in marks)
-    assert report["vision"]["face_found_ratio"] == pytest.approx(1 / 3, abs=1e-3)
+    assert report["vision"]["nodes"]["face"]["face_found_ratio"] == pytest.approx(1 / 3, abs=1e-3)
     marks, present, _ = run_frames(frames, "{when_lost: silent}")
     assert present == [1.0, 0.0, 0.0] and len(marks) == 1
 

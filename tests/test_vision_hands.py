@@ -80,7 +80,7 @@ def test_finds_21_landmarks_and_names_the_performers_side():
     f = named(got["features"][0])
     assert f["right_present"] == 1.0 and f["left_present"] == 0.0
     assert f["right_x"] == pytest.approx(0.5, abs=0.05)
-    assert report["vision"]["hand_found_ratio"] == 1.0
+    assert report["vision"]["nodes"]["hands"]["hand_found_ratio"] == 1.0
 
 
 def test_mirrored_frames_swap_the_sides():
@@ -105,7 +105,7 @@ def test_a_lost_hand_holds_its_features_with_present_0():
     assert lost["right_present"] == 0.0
     for name in ("right_pinch", "right_open", "right_x", "right_y"):
         assert lost[name] == seen[name]
-    assert report["vision"]["hand_found_ratio"] == 0.5
+    assert report["vision"]["nodes"]["hands"]["hand_found_ratio"] == 0.5
 
 
 def test_features_are_labelled_at_load_and_scale_free():

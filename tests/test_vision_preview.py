@@ -84,11 +84,11 @@ def test_face_features_patch_runs_headless_and_reports_vision(tmp_path):
         capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
     assert result.returncode == 0, result.stderr
     report = json.loads(report_path.read_text())
-    vision = report["vision"]
-    frames_sent = vision["frames"]
+    cam, face = report["vision"]["nodes"]["cam"], report["vision"]["nodes"]["face"]
+    frames_sent = cam["frames"]
     assert frames_sent in (60, 61)  # 2 s at 30 fps, t = 0 included
-    assert vision["fps"] == 30.0 and vision["dropped"] == 0
-    assert vision["face_found_ratio"] > 0.95
+    assert cam["fps"] == 30.0 and cam["dropped"] == 0
+    assert face["face_found_ratio"] > 0.95
     for node in ("face", "features", "preview"):
         stats = report["nodes"][node]
         assert stats["calls"] == frames_sent and stats["time_s"] > 0 and stats["errors"] == 0

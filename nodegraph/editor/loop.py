@@ -414,10 +414,8 @@ class LoopSurface:
         rn = self.app.engine.runtime.get(node_id) if node_id else None
         if rn is None:
             return {}
-        try:
-            return rn.node.report()
-        except Exception:  # a node's bug must not stop the editor
-            return {}
+        report = rn.report()
+        return {} if "report_error" in report else report
 
     def _chooser_points(self) -> tuple[list[str], list[str]]:
         rn = self.app.engine.runtime.get(self.chooser) if self.chooser else None

@@ -118,13 +118,6 @@ def _scalar_text(value: Any) -> str:
     return short_value(value, 48)
 
 
-def _report(node: Node) -> dict[str, Any]:
-    try:
-        return node.report()
-    except Exception as exc:  # a node's bug must not stop the editor
-        return {"report_error": f"{type(exc).__name__}: {exc}"}
-
-
 def _structure(graph: Graph) -> tuple:
     return tuple((node_id, node_signature(node, graph.port_infos.get(node_id, {})))
                  for node_id, node in graph.nodes.items()) + tuple(graph.converters)
@@ -180,7 +173,7 @@ class Panel:
         frames = [o for o in node.outlets if o.type == FRAME]
         title = node_id if node_id == cls.type_name else f"{node_id} · {cls.type_name}"
         runtime = self.app.engine.runtime.get(node_id)
-        reports = runtime is not None and bool(_report(runtime.node))
+        reports = runtime is not None and bool(runtime.report())
         header = dpg.add_collapsing_header(
             label=title, parent=self.root, tag=f"ng/panel/{node_id}",
             default_open=bool(controls_for or specs or frames or reports))
@@ -251,7 +244,7 @@ class Panel:
                 control.show(rn.inputs.values.get(inlet))
             for preview in section.previews:
                 self._show_preview(node_id, preview, rn.last_out.get(preview.outlet))
-            section.report.show(_report(rn.node))
+            section.report.show(rn.report())
 
     def _show_preview(self, node_id: str, preview: FramePreview, frame: Any) -> None:
         self.app.previews.show(node_id, preview.outlet, frame)
