@@ -125,7 +125,7 @@ links:
 """
 
 
-def fit_in_child(x: np.ndarray, y: np.ndarray) -> algorithms.Model:
+def fit_in_child(x: np.ndarray, y: np.ndarray) -> algorithms.Regressor:
     """The alternative measured: one MLP fit in a spawned worker process at nice +10."""
     os.setpriority(os.PRIO_PROCESS, 0, 10)
     return algorithms.fit(Settings(), x, y, TrainingJob())

@@ -11,7 +11,7 @@ import numpy as np
 from nodegraph.api import (BANG, NUMBER, TEXT, VECTOR, Inlet, Inputs, Node, Outlet, Param,
                            ParamError)
 from nodes.iml import algorithms, per_output
-from nodes.iml.algorithms import ALGORITHMS, SOLVERS, Model, Settings
+from nodes.iml.algorithms import ALGORITHMS, SOLVERS, Regressor, Settings
 from nodes.iml.dataset import ExampleStore
 from nodes.iml.mlp import ACTIVATIONS
 from nodes.iml.training import Outcome, Trainer, TrainingJob
@@ -25,9 +25,10 @@ class Regress(Node):
     — or hold ``record_while`` to record at the input rate — then ``train`` (in the
     background: progress, loss and ``cancel``) and ``run``: the output is then the
     prediction for each ``x``; otherwise the target passes through as it arrives, so
-    you hear what you are about to record. Examples are written to ``<patch>.data/<id>/`` as they are
-    recorded (FluCoMa DataSet JSON pairs); the trained model is saved beside them
-    (the MLP as FluCoMa MLP JSON). docs/iml.md has the workflow and the file formats.
+    you hear what you are about to record. Examples are written to
+    ``<patch>.data/<id>/`` as they are recorded (FluCoMa DataSet JSON pairs); the
+    trained regressor is saved beside them (the MLP as FluCoMa MLP JSON).
+    docs/iml.md has the workflow and the file formats.
 
     For the editor (any thread): ``report()`` (progress, loss, loss_history, examples,
     training, running), ``predict(x)`` and ``examples()``.
@@ -48,17 +49,17 @@ class Regress(Node):
                                    "pass)"),
         Inlet("delete", TEXT, "delete the examples of these ids (separated by spaces), "
                               "as examples() lists them"),
-        Inlet("clear", BANG, "delete every example (the trained model stays)"),
+        Inlet("clear", BANG, "delete every example (the trained regressor stays)"),
         Inlet("train", BANG, "train from scratch on the examples, in the background"),
         Inlet("train_more", BANG, "continue training the current MLP from its weights "
                                   "(other algorithms train again)"),
-        Inlet("cancel", BANG, "stop the training; the previous model stays in use"),
+        Inlet("cancel", BANG, "stop the training; the previous regressor stays in use"),
         Inlet("run", NUMBER, "nonzero: output predictions; 0: pass the target through"),
     )
     outlets = (
         Outlet("out", VECTOR, "the prediction while running, otherwise the target",
                like="target"),
-        Outlet("trained", BANG, "a training finished and its model is now in use"),
+        Outlet("trained", BANG, "a training finished and its regressor is now in use"),
     )
     algorithm = Param("choice", "mlp", "mlp: a neural network for all outputs at once; "
                       "knn: blend of the k nearest examples (reproduces each exactly); "
@@ -77,11 +78,11 @@ class Regress(Node):
     degree = Param("int", 2, "poly: polynomial degree", range=(1, 6))
     seed = Param("int", 0, "mlp: random seed of the initial weights (same seed, same "
                  "examples: same network)", range=(0, 2**31 - 1))
-    outputs = Param("text", "", "one model per output (Wekinator's way), one entry per "
+    outputs = Param("text", "", "one regressor per output (Wekinator's way), one entry per "
                     "output value: an algorithm, or algorithm:inputs, e.g. 'knn knn mlp:0,2 "
-                    "linear:1'; empty: one model for all outputs with algorithm")
+                    "linear:1'; empty: one regressor for all outputs with algorithm")
     autorun = Param("bool", False, "run from the start (examples saved without a trained "
-                    "model are trained first)")
+                    "regressor are trained first)")
 
     def __init__(self, node_id: str = "", params: dict[str, Any] | None = None) -> None:
         super().__init__(node_id, params)
@@ -93,7 +94,7 @@ class Regress(Node):
         except ValueError as exc:
             raise ParamError(str(exc)) from None
         self._store: ExampleStore | None = None
-        self._model: Model | None = None
+        self._regressor: Regressor | None = None
         self._trainer: Trainer | None = None
         self._recording = False
         self._round = 0
@@ -110,7 +111,7 @@ class Regress(Node):
 
     def open(self) -> None:
         self._store = ExampleStore()
-        self._model = None
+        self._regressor = None
         self._trainer = Trainer(self._finished)
         self._recording = False
         self._round = 0
@@ -119,12 +120,13 @@ class Regress(Node):
         folder = self.ctx.data_dir
         self._store.open(folder)
         if folder is not None and folder.is_dir():
-            self._model = per_output.load_model(folder, bool(self._output_specs), self.algorithm)
+            self._regressor = per_output.load_regressor(folder, bool(self._output_specs),
+                                                        self.algorithm)
         self._ready = True
         if not self.ctx.offline:
             algorithms.warm_up()  # the first train answers at once
-        if self.autorun and self._model is None and len(self._store):
-            self._train(warm=False)  # examples shipped without a model: train them now
+        if self.autorun and self._regressor is None and len(self._store):
+            self._train(warm=False)  # examples shipped without a regressor: train them now
 
     def close(self) -> None:
         if self._trainer is not None:
@@ -137,7 +139,7 @@ class Regress(Node):
 
     def state_snapshot(self, folder: Path) -> Callable[[], None]:
         """Control thread: copy the examples now; the returned function writes them and
-        the model in use into ``folder`` later (the engine's saver thread). The model
+        the regressor in use into ``folder`` later (the engine's saver thread). The regressor
         is read when written: it is replaced whole, and the newest is the one to keep."""
         if not self._ready:
             return lambda: None  # open failed (a bad file?): leave what is on disk alone
@@ -145,7 +147,7 @@ class Regress(Node):
 
         def write() -> None:
             write_examples()
-            self._save_model(folder, self._model)
+            self._save_regressor(folder, self._regressor)
         return write
 
     state_files = "two FluCoMa DataSets (inputs, outputs) and/or an MLP"
@@ -207,7 +209,7 @@ class Regress(Node):
             self._record(inputs, self._round)
         if "run" in changed:
             was_running, self._running = self._running, bool(inputs["run"])
-            if self._running and not was_running and self._model is None:
+            if self._running and not was_running and self._regressor is None:
                 self.ctx.log.warning("run: %s", self._untrained())  # once per switch-on
         if "cancel" in changed:
             self._trainer.cancel()
@@ -238,9 +240,9 @@ class Regress(Node):
         self.ctx.learned(save=False)  # journaled
 
     def _output(self, inputs: Inputs) -> dict[str, Any] | None:
-        model = self._model
-        if self._running and model is not None and inputs["x"] is not None:
-            y = model.predict(np.asarray(inputs["x"], dtype=np.float64)[None, :])[0]
+        regressor = self._regressor
+        if self._running and regressor is not None and inputs["x"] is not None:
+            y = regressor.predict(np.asarray(inputs["x"], dtype=np.float64)[None, :])[0]
             return {"out": y.astype(np.float32)}
         if inputs["target"] is not None:
             return {"out": inputs["target"]}
@@ -260,10 +262,10 @@ class Regress(Node):
             return
         _, x, y = self._store.arrays()
         settings = self._settings()
-        previous = self._model if warm else None
+        previous = self._regressor if warm else None
         specs = self._output_specs
 
-        def fit(job: TrainingJob) -> Model:
+        def fit(job: TrainingJob) -> Regressor:
             if specs:
                 return per_output.fit(specs, settings, x, y, job, previous)
             return algorithms.fit(settings, x, y, job, previous)
@@ -279,51 +281,51 @@ class Regress(Node):
             raise RuntimeError(outcome.message)
 
     def _finished(self, outcome: Outcome) -> None:
-        """Training thread: install the model (one reference swap), save it, and send
+        """Training thread: install the regressor (one reference swap), save it, and send
         the new prediction for the latest x when running."""
-        if outcome.model is None:
+        if outcome.regressor is None:
             if outcome.status == "cancelled" or self.ctx.offline:
                 self.ctx.log.info(outcome.message)
             else:
                 self.ctx.error(outcome.message)
             return
-        self._model = outcome.model
-        self.ctx.log.info("trained %s in %.2f s", outcome.model.algorithm, outcome.seconds)
+        self._regressor = outcome.regressor
+        self.ctx.log.info("trained %s in %.2f s", outcome.regressor.algorithm, outcome.seconds)
         folder = self._store.folder
         if folder is not None:
             try:
-                self._save_model(folder, outcome.model)
+                self._save_regressor(folder, outcome.regressor)
             except OSError as exc:
-                self.ctx.error(f"could not save the trained model in {folder}: {exc}")
+                self.ctx.error(f"could not save the trained regressor in {folder}: {exc}")
         self.ctx.learned(save=False)  # saved just above (or nowhere to save yet)
         self.ctx.post("trained", True)
         x = self._last_x
         if self._running and x is not None:  # heard at once, not at the next x
             try:
-                y = outcome.model.predict(np.asarray(x, dtype=np.float64)[None, :])[0]
+                y = outcome.regressor.predict(np.asarray(x, dtype=np.float64)[None, :])[0]
             except ValueError as exc:  # x changed size since: the next x says so too
                 self.ctx.error(exc)
                 return
             self.ctx.post("out", y.astype(np.float32))
 
     @staticmethod
-    def _save_model(folder: Path, model: Model | None) -> None:
-        if model is not None:
-            model.save(folder)
+    def _save_regressor(folder: Path, regressor: Regressor | None) -> None:
+        if regressor is not None:
+            regressor.save(folder)
         if folder.is_dir():
-            per_output.remove_other_models(folder, model)
+            per_output.remove_other_regressors(folder, regressor)
 
     # -- any thread ------------------------------------------------------------------------------
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        """Predictions (n, d_out) of the model in use for inputs ``x`` (n, d_in).
+        """Predictions (n, d_out) of the regressor in use for inputs ``x`` (n, d_in).
 
         Safe from any thread (the editor's latent map); raises RuntimeError when
         nothing is trained yet."""
-        model = self._model
-        if model is None:
+        regressor = self._regressor
+        if regressor is None:
             raise RuntimeError("regress: nothing trained yet")
-        return model.predict(x)
+        return regressor.predict(x)
 
     def examples(self) -> tuple[list[str], np.ndarray, np.ndarray]:
         """Copies of the recorded examples: ids, inputs (n, d_in), targets (n, d_out).
@@ -332,10 +334,10 @@ class Regress(Node):
 
     def report(self) -> dict[str, Any]:
         trainer = self._trainer
-        job, last, model = trainer.job, trainer.last, self._model
+        job, last, regressor = trainer.job, trainer.last, self._regressor
         return {
             "algorithm": self.algorithm,
-            "model": model.algorithm if model is not None else None,
+            "regressor": regressor.algorithm if regressor is not None else None,
             "examples": len(self._store),
             "rounds": self._store.rounds,
             "recording": self._recording,
@@ -344,7 +346,7 @@ class Regress(Node):
             "loss": job.loss if job is not None else None,
             "loss_history": list(job.history) if job is not None else [],
             "running": self._running,
-            "trained": model is not None,
+            "trained": regressor is not None,
             "last_training": None if last is None else (
                 last.message or f"trained in {last.seconds:.2f} s"),
             "saved_to": str(self._store.folder) if self._store.folder else None,

@@ -63,7 +63,7 @@ def test_explore_pose_record_train_run_and_return_to_each_pose(tmp_path):
         for algorithm in ("knn", "mlp"):                # (iv) train, run, return
             s.engine.do(SetParam("map", "algorithm", algorithm))
             s.send("map", "train")
-            assert s.node("map").report()["model"] == algorithm
+            assert s.node("map").report()["regressor"] == algorithm
             for name, (pose, _) in reversed(POSES.items()):
                 s.hold(pose)
                 out, target = s.last("map"), targets[name]

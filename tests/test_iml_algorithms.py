@@ -80,7 +80,7 @@ def test_models_save_and_load_without_pickle(tmp_path, rng, algorithm):
     y = np.c_[np.sin(x[:, 0]), x[:, 1] * x[:, 2]]
     model = fit(x, y, algorithm=algorithm)
     model.save(tmp_path)
-    loaded = algorithms.load_model(tmp_path, algorithm)
+    loaded = algorithms.load_regressor(tmp_path, algorithm)
     q = rng.uniform(-1, 1, (30, 3))
     assert type(loaded) is type(model) and np.array_equal(loaded.predict(q), model.predict(q))
     if algorithm == "mlp":  # the file is plain FluCoMa MLP JSON
@@ -95,10 +95,10 @@ def test_model_files_that_do_not_fit_their_format_say_what_is_wrong(tmp_path):
         {"weights": [[1], [2], [3]], "biases": [0], "activation": 0, "rows": 3, "cols": 1}]}))
     with pytest.raises(flucoma.FormatError, match="layer 1: has 3 rows but the layer before "
                                                   "has 2 outputs"):
-        algorithms.load_model(tmp_path, "mlp")
+        algorithms.load_regressor(tmp_path, "mlp")
     (tmp_path / "mlp.json").write_text('{"layers": [')
     with pytest.raises(flucoma.FormatError, match=r"mlp.json:1: not valid JSON"):
-        algorithms.load_model(tmp_path, "mlp")
+        algorithms.load_regressor(tmp_path, "mlp")
 
 
 def test_rescale_folds_input_and_output_scaling_into_the_layers(rng):
@@ -133,18 +133,18 @@ def test_the_trainer_runs_in_the_background_and_cancel_keeps_nothing(rng):
         assert not done.wait(0.01)
     trainer.cancel()
     assert done.wait(30) and trainer.wait(30)
-    assert outcomes[0].status == "cancelled" and outcomes[0].model is None
+    assert outcomes[0].status == "cancelled" and outcomes[0].regressor is None
     assert job.progress < 0.01 and not trainer.training
 
 
-def test_a_diverging_fit_reports_and_returns_no_model(rng):
+def test_a_diverging_fit_reports_and_returns_no_regressor(rng):
     outcomes = []
     trainer = Trainer(outcomes.append)
     x = rng.uniform(-1, 1, (20, 2))
     settings = Settings(solver="sgd", activation="relu", learning_rate=1e5, max_iter=50)
     trainer.start(lambda j: algorithms.fit(settings, x, x, j), background=False)
-    assert outcomes[0].status == "diverged" and outcomes[0].model is None
-    assert "kept the previous model" in outcomes[0].message
+    assert outcomes[0].status == "diverged" and outcomes[0].regressor is None
+    assert "kept the previous regressor" in outcomes[0].message
 
 
 @pytest.mark.parametrize("algorithm", ["mlp", "knn", "linear", "poly"])

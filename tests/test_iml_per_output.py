@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from nodes.iml import per_output
-from nodes.iml.algorithms import KNNModel, Settings
+from nodes.iml.algorithms import KNNRegressor, Settings
 from nodes.iml.flucoma import FormatError
-from nodes.iml.per_output import OutputSpec, PerOutputModel, parse_outputs
+from nodes.iml.per_output import OutputSpec, PerOutputRegressor, parse_outputs
 from nodes.iml.training import TrainingJob
 
 from test_iml_regress import Driver, make
@@ -37,7 +37,7 @@ def test_each_output_uses_its_own_algorithm_and_only_its_inputs():
     job = TrainingJob()
     model = per_output.fit(specs, Settings(k=1), x, y, job)
     assert job.progress == 1.0 and model.n_inputs == 3 and model.n_outputs == 3
-    assert isinstance(model.models[0], KNNModel)
+    assert isinstance(model.regressors[0], KNNRegressor)
     assert np.allclose(model.predict(x)[:, 0], y[:, 0])       # knn: the anchors exactly
     assert np.allclose(model.predict(x)[:, 1], y[:, 1], atol=1e-3)  # linear in x1
     probe = np.zeros((5, 3))
@@ -50,19 +50,19 @@ def test_each_output_uses_its_own_algorithm_and_only_its_inputs():
     assert np.allclose(model.predict(probe)[:, 1], a[:, 1])
 
 
-def test_a_per_output_model_saves_loads_and_replaces_a_joint_one(tmp_path):
+def test_a_per_output_regressor_saves_loads_and_replaces_a_joint_one(tmp_path):
     x, y = _data()
-    joint = KNNModel(x, y, 2)
+    joint = KNNRegressor(x, y, 2)
     joint.save(tmp_path)
     model = per_output.fit(parse_outputs("knn poly:0,1 linear"), Settings(), x, y, TrainingJob())
     model.save(tmp_path)
-    per_output.remove_other_models(tmp_path, model)
+    per_output.remove_other_regressors(tmp_path, model)
     assert not (tmp_path / "knn.npz").exists()
-    loaded = per_output.load_model(tmp_path, per_output=True, prefer="mlp")
-    assert isinstance(loaded, PerOutputModel) and loaded.specs == model.specs
+    loaded = per_output.load_regressor(tmp_path, per_output=True, prefer="mlp")
+    assert isinstance(loaded, PerOutputRegressor) and loaded.specs == model.specs
     assert np.allclose(loaded.predict(x), model.predict(x))
     joint.save(tmp_path)
-    per_output.remove_other_models(tmp_path, joint)
+    per_output.remove_other_regressors(tmp_path, joint)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["knn.npz"]
 
 
@@ -70,7 +70,7 @@ def test_a_broken_index_is_refused_naming_the_field(tmp_path):
     (tmp_path / "per-output.json").write_text(
         '{"inputs": 2, "outputs": [{"algorithm": "knn", "inputs": [5], "folder": "output-0"}]}')
     with pytest.raises(FormatError, match=r"outputs\[0\].*below 2"):
-        PerOutputModel.load(tmp_path / "per-output.json")
+        PerOutputRegressor.load(tmp_path / "per-output.json")
 
 
 def test_regress_trains_runs_and_reopens_with_a_model_per_output(tmp_path):
@@ -82,7 +82,7 @@ def test_regress_trains_runs_and_reopens_with_a_model_per_output(tmp_path):
     d.send("train")
     d.send("run", 1.0)
     d.post("x", [1, 0])
-    assert d.out[:2].tolist() == [4, 5] and d.map.report()["model"] == "per-output"
+    assert d.out[:2].tolist() == [4, 5] and d.map.report()["regressor"] == "per-output"
     d.engine.close()
     reopened = Driver(make("algorithm: mlp, outputs: 'knn knn linear:1', k: 1",
                            path=tmp_path / "p.yaml"))
@@ -96,7 +96,7 @@ def test_outputs_that_do_not_match_the_target_fail_the_training_and_say_why():
     d = Driver(make("outputs: 'knn knn'"))
     d.pair([0, 0], [1, 2, 3])
     d.send("train")
-    assert "outputs lists 2 models but the target has 3 values" in \
+    assert "outputs lists 2 regressors but the target has 3 values" in \
         d.map.report()["last_training"]
     assert not d.map.report()["trained"]
     d.engine.close()

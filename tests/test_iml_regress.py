@@ -201,7 +201,7 @@ def test_flucoma_files_written_by_hand_load_and_predict(tmp_path):
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh"])  # NaN weights; an exploding loss
-def test_nan_rollback_keeps_the_previous_model(tmp_path, activation):
+def test_nan_rollback_keeps_the_previous_regressor(tmp_path, activation):
     d = Driver(make(f"algorithm: mlp, activation: {activation}", path=tmp_path / "p.yaml"))
     rng = np.random.default_rng(2)
     for _ in range(20):
@@ -216,7 +216,7 @@ def test_nan_rollback_keeps_the_previous_model(tmp_path, activation):
     d.send("train")
     rn = d.engine.runtime["map"]
     assert rn.status == "error" and "diverged" in rn.last_error
-    assert "kept the previous model" in d.map.report()["last_training"]
+    assert "kept the previous regressor" in d.map.report()["last_training"]
     assert np.array_equal(d.map.predict(queries), good)
     assert (tmp_path / "p.data" / "map" / "mlp.json").read_bytes() == saved
     d.engine.close()

@@ -319,7 +319,7 @@ class LoopSurface:
             if timed.playing:
                 phase += f"  play-along {timed.step}/{timed.steps}: {timed.playing}"
         running = "running" if report.get("running") else "not running"
-        trained = report.get("model") or "nothing trained"
+        trained = report.get("regressor") or "nothing trained"
         dpg.set_value("ng/loop/state", f"examples {report.get('examples', 0)} in "
                       f"{report.get('rounds', 0)} rounds | {trained} | {running}  {phase}")
         progress = float(report.get("progress") or 0.0)

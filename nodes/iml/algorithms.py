@@ -1,7 +1,7 @@
 """Regression algorithms: fitted with scikit-learn on the training thread, run with numpy.
 
 ``fit(settings, x, y, job, previous)`` trains one of :data:`ALGORITHMS` and returns a
-:class:`Model`. A model is immutable, predicts with plain numpy (about 10 µs for one
+:class:`Regressor`. A regressor is immutable, predicts with plain numpy (about 10 µs for one
 vector: the control path never calls scikit-learn) and is safe to use from any thread.
 Each saves itself as one file, never a pickle:
 
@@ -65,7 +65,7 @@ CHUNK_S = 0.1
 #: train to different networks on a busy machine.
 ITERATION_S = 1.5e-4
 EXAMPLE_WEIGHTS_PER_S = 1.5e9
-#: Most polynomial features a poly model may have (memory and time stay bounded).
+#: Most polynomial features a poly regressor may have (memory and time stay bounded).
 MAX_POLY_FEATURES = 20_000
 #: Queries per block when KNN predicts many points: about this many floats at once.
 _KNN_BLOCK_FLOATS = 1_000_000
@@ -102,7 +102,7 @@ class Settings:
     seed: int = 0
 
 
-class Model(ABC):
+class Regressor(ABC):
     """A trained regression: immutable, numpy only, usable from any thread."""
 
     algorithm: ClassVar[str]
@@ -121,21 +121,21 @@ class Model(ABC):
 
     @abstractmethod
     def save(self, folder: Path) -> None:
-        """Write this model's file into ``folder`` (atomically)."""
+        """Write this regressor's file into ``folder`` (atomically)."""
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Outputs (n, n_outputs) float64 for inputs (n, n_inputs)."""
         x = np.asarray(x, dtype=np.float64)
         if x.ndim != 2 or x.shape[1] != self.n_inputs:
             got = x.shape[-1] if x.ndim else 1
-            raise ValueError(f"the {self.algorithm} model was trained on {self.n_inputs} "
+            raise ValueError(f"the {self.algorithm} regressor was trained on {self.n_inputs} "
                              f"inputs, got {got}; train again for this input")
         return self._predict(x)
 
 
 # -- MLP ------------------------------------------------------------------------------------
 
-class MLPModel(Model):
+class MLPRegressor(Regressor):
     algorithm = "mlp"
     file_name = "mlp.json"
 
@@ -157,7 +157,7 @@ class MLPModel(Model):
         atomic_write_json(folder / self.file_name, flucoma.mlp_to_json(self.layers))
 
     @classmethod
-    def load(cls, path: Path) -> MLPModel:
+    def load(cls, path: Path) -> MLPRegressor:
         return cls(flucoma.mlp_from_json(flucoma.read_json_file(path), str(path)))
 
     def shape(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -188,9 +188,9 @@ def _scaled_mse(predicted: np.ndarray, y: np.ndarray, y_scale: np.ndarray) -> fl
 
 
 def fit_mlp(s: Settings, x: np.ndarray, y: np.ndarray, job: Job,
-            previous: Model | None) -> MLPModel:
+            previous: Regressor | None) -> MLPRegressor:
+    from sklearn import neural_network
     from sklearn.exceptions import ConvergenceWarning
-    from sklearn.neural_network import MLPRegressor
 
     # Training runs in chunks of iterations, so every chunk "fails to converge" by design.
     warnings.filterwarnings("ignore", category=ConvergenceWarning,
@@ -199,12 +199,12 @@ def fit_mlp(s: Settings, x: np.ndarray, y: np.ndarray, job: Job,
     y_shift, y_scale = _output_scaling(y)
     u, v = (x - x_shift) / x_scale, (y - y_shift) / y_scale
     code = ACTIVATIONS[s.activation]
-    est = MLPRegressor(hidden_layer_sizes=s.hidden, activation=SKLEARN_ACTIVATION[code],
-                       solver=s.solver, alpha=s.alpha, learning_rate_init=s.learning_rate,
-                       max_iter=1, warm_start=True, random_state=s.seed,
-                       batch_size=min(200, len(x)), tol=1e-7, n_iter_no_change=20)
+    est = neural_network.MLPRegressor(
+        hidden_layer_sizes=s.hidden, activation=SKLEARN_ACTIVATION[code], solver=s.solver,
+        alpha=s.alpha, learning_rate_init=s.learning_rate, max_iter=1, warm_start=True,
+        random_state=s.seed, batch_size=min(200, len(x)), tol=1e-7, n_iter_no_change=20)
     wanted = ((x.shape[1], *s.hidden, y.shape[1]), (code,) * len(s.hidden) + (IDENTITY,))
-    warm = isinstance(previous, MLPModel) and previous.shape() == wanted
+    warm = isinstance(previous, MLPRegressor) and previous.shape() == wanted
 
     def layers() -> Network:
         acts = [code] * len(s.hidden) + [IDENTITY]
@@ -243,12 +243,12 @@ def fit_mlp(s: Settings, x: np.ndarray, y: np.ndarray, job: Job,
             break
         job.step(done / s.max_iter, loss())
     job.step(1.0, loss())
-    return MLPModel(rescale(layers(), x_shift, x_scale, y_shift, y_scale))
+    return MLPRegressor(rescale(layers(), x_shift, x_scale, y_shift, y_scale))
 
 
 # -- KNN ------------------------------------------------------------------------------------
 
-class KNNModel(Model):
+class KNNRegressor(Regressor):
     algorithm = "knn"
     file_name = "knn.npz"
 
@@ -287,7 +287,7 @@ class KNNModel(Model):
         atomic_write_npz(folder / self.file_name, x=self.x, y=self.y, k=np.array(self.k))
 
     @classmethod
-    def load(cls, path: Path) -> KNNModel:
+    def load(cls, path: Path) -> KNNRegressor:
         data = read_npz(path)
         missing = [key for key in ("x", "y", "k") if key not in data]
         if missing or data["x"].ndim != 2 or data["y"].ndim != 2 \
@@ -298,11 +298,11 @@ class KNNModel(Model):
 
 
 def fit_knn(s: Settings, x: np.ndarray, y: np.ndarray, job: Job,
-            previous: Model | None) -> KNNModel:
-    model = KNNModel(x, y, s.k)
+            previous: Regressor | None) -> KNNRegressor:
+    regressor = KNNRegressor(x, y, s.k)
     rows = _spread_rows(len(x))  # 0 unless examples share an input
-    job.step(1.0, _scaled_mse(model.predict(x[rows]), y[rows], _output_scaling(y)[1]))
-    return model
+    job.step(1.0, _scaled_mse(regressor.predict(x[rows]), y[rows], _output_scaling(y)[1]))
+    return regressor
 
 
 def _spread_rows(n: int, most: int = 256) -> np.ndarray:
@@ -312,7 +312,7 @@ def _spread_rows(n: int, most: int = 256) -> np.ndarray:
 
 # -- linear and polynomial --------------------------------------------------------------------
 
-class PolyModel(Model):
+class PolyRegressor(Regressor):
     """Ridge regression on monomials (given by ``powers``) of the standardised inputs."""
 
     algorithm = "poly"
@@ -345,7 +345,7 @@ class PolyModel(Model):
             "coef": self.coef.tolist(), "intercept": self.intercept.tolist()})
 
     @classmethod
-    def load(cls, path: Path) -> PolyModel:
+    def load(cls, path: Path) -> PolyRegressor:
         obj = flucoma.read_json_file(path)
         where = str(path)
         degree = flucoma.integer(obj, "degree", where)
@@ -361,8 +361,8 @@ class PolyModel(Model):
         return cls(degree, shift, scale, powers, coef, intercept)
 
 
-class LinearModel(PolyModel):
-    """A degree-1 poly model, saved under its own name."""
+class LinearRegressor(PolyRegressor):
+    """A degree-1 poly regressor, saved under its own name."""
 
     algorithm = "linear"
     file_name = "linear.json"
@@ -376,7 +376,7 @@ def _matrix(value: Any, cols: int, where: str) -> np.ndarray:
 
 
 def fit_poly(s: Settings, x: np.ndarray, y: np.ndarray, job: Job,
-             previous: Model | None) -> PolyModel:
+             previous: Regressor | None) -> PolyRegressor:
     from sklearn.linear_model import Ridge
     from sklearn.preprocessing import PolynomialFeatures
 
@@ -389,28 +389,28 @@ def fit_poly(s: Settings, x: np.ndarray, y: np.ndarray, job: Job,
     u = (x - x_shift) / x_scale
     expand = PolynomialFeatures(degree, include_bias=False).fit(u)
     ridge = Ridge(alpha=s.alpha).fit(expand.transform(u), y)
-    cls = LinearModel if s.algorithm == "linear" else PolyModel
+    cls = LinearRegressor if s.algorithm == "linear" else PolyRegressor
     outputs = y.shape[1]  # scikit-learn drops the output axis of a one-output fit
-    model = cls(degree, x_shift, x_scale, expand.powers_,
-                np.reshape(ridge.coef_, (outputs, -1)).T.copy(),
-                np.reshape(np.asarray(ridge.intercept_, dtype=np.float64), outputs))
-    job.step(1.0, _scaled_mse(model.predict(x), y, _output_scaling(y)[1]))
-    return model
+    regressor = cls(degree, x_shift, x_scale, expand.powers_,
+                    np.reshape(ridge.coef_, (outputs, -1)).T.copy(),
+                    np.reshape(np.asarray(ridge.intercept_, dtype=np.float64), outputs))
+    job.step(1.0, _scaled_mse(regressor.predict(x), y, _output_scaling(y)[1]))
+    return regressor
 
 
 # -- entry points ------------------------------------------------------------------------------
 
-MODELS: dict[str, type[Model]] = {cls.algorithm: cls
-                                  for cls in (MLPModel, KNNModel, LinearModel, PolyModel)}
-_FITS: dict[str, Callable[..., Model]] = {"mlp": fit_mlp, "knn": fit_knn,
-                                          "linear": fit_poly, "poly": fit_poly}
+REGRESSORS: dict[str, type[Regressor]] = {
+    cls.algorithm: cls for cls in (MLPRegressor, KNNRegressor, LinearRegressor, PolyRegressor)}
+_FITS: dict[str, Callable[..., Regressor]] = {"mlp": fit_mlp, "knn": fit_knn,
+                                              "linear": fit_poly, "poly": fit_poly}
 
 
 def fit(settings: Settings, x: np.ndarray, y: np.ndarray, job: Job,
-        previous: Model | None = None) -> Model:
+        previous: Regressor | None = None) -> Regressor:
     """Train ``settings.algorithm`` on ``x`` (n, d_in) → ``y`` (n, d_out), n ≥ 1.
 
-    ``previous``: a model to continue from (MLP of the same shape only; otherwise the
+    ``previous``: a regressor to continue from (MLP of the same shape only; otherwise the
     fit starts fresh). Runs on the caller's thread; checks that the result predicts
     finite values on (up to 256 of) the training inputs (raises Diverged otherwise)."""
     x = np.asarray(x, dtype=np.float64)
@@ -418,10 +418,10 @@ def fit(settings: Settings, x: np.ndarray, y: np.ndarray, job: Job,
     if len(x) == 0:
         raise ValueError("no examples to train on; record some first")
     single_threaded_blas()
-    model = _FITS[settings.algorithm](settings, x, y, job, previous)
-    if not np.isfinite(model.predict(x[_spread_rows(len(x))])).all():
-        raise Diverged("the trained model predicts NaN or infinity")
-    return model
+    regressor = _FITS[settings.algorithm](settings, x, y, job, previous)
+    if not np.isfinite(regressor.predict(x[_spread_rows(len(x))])).all():
+        raise Diverged("the trained regressor predicts NaN or infinity")
+    return regressor
 
 
 @functools.cache
@@ -450,17 +450,18 @@ def warm_up() -> None:
     threading.Thread(target=single_threaded_blas, name="iml-warm-up", daemon=True).start()
 
 
-def load_model(folder: Path, prefer: str) -> Model | None:
-    """The model saved in ``folder`` (the ``prefer`` algorithm's file first), or None."""
+def load_regressor(folder: Path, prefer: str) -> Regressor | None:
+    """The regressor saved in ``folder`` (the ``prefer`` algorithm's file first), or None."""
     for algorithm in (prefer, *ALGORITHMS):
-        path = folder / MODELS[algorithm].file_name
+        path = folder / REGRESSORS[algorithm].file_name
         if path.exists():
-            return MODELS[algorithm].load(path)
+            return REGRESSORS[algorithm].load(path)
     return None
 
 
-def remove_other_models(folder: Path, keep: Model | None) -> None:
-    """Delete model files in ``folder`` other than ``keep``'s (one trained model at a time)."""
-    for cls in MODELS.values():
+def remove_other_regressors(folder: Path, keep: Regressor | None) -> None:
+    """Delete regressor files in ``folder`` other than ``keep``'s (one trained regressor
+    at a time)."""
+    for cls in REGRESSORS.values():
         if keep is None or cls.file_name != keep.file_name:
             (folder / cls.file_name).unlink(missing_ok=True)

@@ -60,7 +60,7 @@ JOURNAL_FILE = "journal.jsonl"
 
 _ID = re.compile(r"^r(\d+)-(\d+)$")
 #: The most examples a store records (a flood of OSC messages while recording would
-#: otherwise fill memory and disk); far more than a playable model is trained on.
+#: otherwise fill memory and disk); far more than a playable regressor is trained on.
 MAX_EXAMPLES = 50_000
 
 

@@ -2,7 +2,7 @@
 
 :class:`Trainer` runs a fit on a thread of its own (or inline on the caller's thread for
 offline renders, which must be deterministic) and hands the :class:`Outcome` to a
-callback on that thread. The caller installs a trained model by swapping one reference,
+callback on that thread. The caller installs a trained regressor by swapping one reference,
 so the control thread never waits for training.
 
 - **Progress.** The fit reports after each chunk (:meth:`TrainingJob.step`); ``progress``,
@@ -10,7 +10,7 @@ so the control thread never waits for training.
 - **Cancel** sets a flag and returns at once; the fit stops at its next chunk (≈0.1 s).
 - **Rollback.** A fit whose loss or weights stop being finite (or whose loss explodes
   past :data:`EXPLODED_LOSS`) ends as ``diverged`` and the caller keeps its previous
-  model; so does a cancelled or failed one.
+  regressor; so does a cancelled or failed one.
 - **Sharing two cores and the GIL.** The thread runs at nice +10 (Linux), so the control
   and audio threads win the CPU, and fits keep BLAS single-threaded
   (:func:`.algorithms.fit`). scikit-learn's training loop holds the GIL between short
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .algorithms import Cancelled, Diverged, Model
+from .algorithms import Cancelled, Diverged, Regressor
 
 log = logging.getLogger("nodegraph.iml.training")
 
@@ -47,7 +47,7 @@ class Outcome:
     """How a training ended: ``status`` is trained, cancelled, diverged or failed."""
 
     status: str
-    model: Model | None
+    regressor: Regressor | None
     message: str
     seconds: float
 
@@ -89,7 +89,8 @@ class Trainer:
     def training(self) -> bool:
         return self._busy
 
-    def start(self, fit: Callable[[TrainingJob], Model], background: bool = True) -> TrainingJob:
+    def start(self, fit: Callable[[TrainingJob], Regressor],
+              background: bool = True) -> TrainingJob:
         """Start ``fit(job)``; raises RuntimeError if a training is running."""
         if self._busy:
             raise RuntimeError("a training is already running; cancel it or wait for it")
@@ -121,20 +122,21 @@ class Trainer:
         self.cancel()
         self.wait(timeout=30.0)
 
-    def _run(self, job: TrainingJob, fit: Callable[[TrainingJob], Model], background: bool) -> None:
+    def _run(self, job: TrainingJob, fit: Callable[[TrainingJob], Regressor],
+             background: bool) -> None:
         if background:
             _lower_priority()
         started = time.perf_counter()
         try:
             with np.errstate(all="ignore"):  # divergence is reported, not warned about
-                model = fit(job)
-            outcome = Outcome("trained", model, "", time.perf_counter() - started)
+                regressor = fit(job)
+            outcome = Outcome("trained", regressor, "", time.perf_counter() - started)
         except Cancelled:
-            outcome = Outcome("cancelled", None, "training cancelled; kept the previous model",
+            outcome = Outcome("cancelled", None, "training cancelled; kept the previous regressor",
                               time.perf_counter() - started)
         except Diverged as exc:
             outcome = Outcome("diverged", None, f"training diverged ({exc}); kept the previous "
-                              "model: lower learning_rate or use solver lbfgs",
+                              "regressor: lower learning_rate or use solver lbfgs",
                               time.perf_counter() - started)
         except Exception as exc:  # reported to the node; the thread must end cleanly
             log.debug("training failed", exc_info=True)

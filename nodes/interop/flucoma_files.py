@@ -17,7 +17,7 @@ Files are recognised by their fields and read with the nodes' own readers, so an
 error names the file and the field. **Import** checks every file, and its sizes
 against what the patch connects to the node, before it writes anything; each file
 is written atomically. Recorded examples are never replaced unless asked
-(``replace``). A node keeps one trained model and one scaler: importing one removes
+(``replace``). A node keeps one trained regressor and one scaler: importing one removes
 the node's others. Import while the patch is closed: a running patch writes its
 own state when saved. **Export** only reads (a patch running elsewhere may be
 recording into the folder): the examples are the snapshot with the journal
@@ -35,7 +35,7 @@ import numpy as np
 
 from nodegraph.api import StateError, atomic_write_json
 from nodes.iml import algorithms, flucoma, scalers
-from nodes.iml.algorithms import MLPModel
+from nodes.iml.algorithms import MLPRegressor
 from nodes.iml.dataset import INPUTS_FILE, JOURNAL_FILE, OUTPUTS_FILE, ExampleStore
 
 class DataError(StateError):
@@ -137,16 +137,16 @@ def import_regress(node_id: str, folder: Path, paths: Sequence[Path], replace: b
                     f"{folder / OUTPUTS_FILE}: {len(ids)} outputs of {y_cols} values"]
     if mlps:
         file = mlps[0]
-        model = MLPModel(flucoma.mlp_from_json(file.obj, str(file.path)))
-        _check_size(str(file.path), model.n_inputs, x_size, f"{node_id}.x")
-        _check_size(str(file.path), model.n_outputs, y_size, f"{node_id}.out")
-        if datasets and (model.n_inputs, model.n_outputs) != (x_cols, y_cols):
-            raise DataError(f"{file.path} maps {model.n_inputs} → {model.n_outputs} values but "
-                            f"the DataSets hold {x_cols} → {y_cols}")
-        plan.append(lambda: _write_model(folder, model))
-        widths = [model.n_inputs] + [layer.weights.shape[1] for layer in model.layers]
+        regressor = MLPRegressor(flucoma.mlp_from_json(file.obj, str(file.path)))
+        _check_size(str(file.path), regressor.n_inputs, x_size, f"{node_id}.x")
+        _check_size(str(file.path), regressor.n_outputs, y_size, f"{node_id}.out")
+        if datasets and (regressor.n_inputs, regressor.n_outputs) != (x_cols, y_cols):
+            raise DataError(f"{file.path} maps {regressor.n_inputs} → {regressor.n_outputs} "
+                            f"values but the DataSets hold {x_cols} → {y_cols}")
+        plan.append(lambda: _write_regressor(folder, regressor))
+        widths = [regressor.n_inputs] + [layer.weights.shape[1] for layer in regressor.layers]
         sizes = " → ".join(map(str, widths))
-        written.append(f"{folder / model.file_name}: MLP {sizes}")
+        written.append(f"{folder / regressor.file_name}: MLP {sizes}")
         if algorithm != "mlp":
             written.append(f"note: {node_id}'s algorithm is {algorithm}: "
                            "training again replaces the imported MLP")
@@ -162,9 +162,9 @@ def _write_examples(folder: Path, ids: list[str], x: np.ndarray, y: np.ndarray,
     (folder / JOURNAL_FILE).unlink(missing_ok=True)  # changes to the examples replaced
 
 
-def _write_model(folder: Path, model: MLPModel) -> None:
-    model.save(folder)
-    algorithms.remove_other_models(folder, model)
+def _write_regressor(folder: Path, regressor: MLPRegressor) -> None:
+    regressor.save(folder)
+    algorithms.remove_other_regressors(folder, regressor)
 
 
 # -- export -------------------------------------------------------------------------------------
@@ -210,11 +210,11 @@ def export_regress(node_id: str, folder: Path, out_dir: Path) -> list[str]:
             atomic_write_json(out_dir / name, flucoma.dataset_to_json(ids, values,
                                                                       values.shape[1]))
             lines.append(f"{out_dir / name}: {len(ids)} points of {values.shape[1]} values")
-    model = algorithms.load_model(folder, "mlp") if folder.is_dir() else None
-    if isinstance(model, MLPModel):
-        model.save(out_dir)
-        lines.append(f"{out_dir / model.file_name}: MLP")
-    elif model is not None:
-        lines.append(f"note: the trained {model.algorithm} model has no FluCoMa format; "
+    regressor = algorithms.load_regressor(folder, "mlp") if folder.is_dir() else None
+    if isinstance(regressor, MLPRegressor):
+        regressor.save(out_dir)
+        lines.append(f"{out_dir / regressor.file_name}: MLP")
+    elif regressor is not None:
+        lines.append(f"note: the trained {regressor.algorithm} regressor has no FluCoMa format; "
                      "not exported")
     return exported(node_id, folder, lines)
