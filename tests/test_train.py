@@ -7,6 +7,7 @@ TorchScript export loaded back and played by ``rave-decode`` in a patch. No time
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -232,3 +233,15 @@ def test_other_ratio_and_latent_size(tmp_path):
     with torch.no_grad():
         assert model.decode(torch.zeros(1, 4, 5)).shape == (1, 1, 640)
         assert model.encode(torch.zeros(1, 1, 1280)).shape == (1, 4, 10)
+
+
+def test_ctrl_c_while_a_checkpoint_is_written_is_held_until_it_is_whole():
+    from nodes.models.train import _interrupt_after
+
+    steps = []
+    with pytest.raises(KeyboardInterrupt):
+        with _interrupt_after():
+            os.kill(os.getpid(), signal.SIGINT)
+            steps.append("written after the signal")
+    assert steps == ["written after the signal"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

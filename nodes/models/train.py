@@ -33,12 +33,16 @@ Runs on the calling thread with ``--threads`` intra-op threads.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import json
 import math
 import os
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -157,6 +161,24 @@ def latent_pca(encoder: Encoder, features: Tensor) -> tuple[Tensor, Tensor, Tens
     return centre.float(), (vectors * signs).float(), variances.float()
 
 
+@contextlib.contextmanager
+def _interrupt_after() -> Iterator[None]:
+    """Ctrl-C (SIGINT) during the block is held until it ends, then raised as usual:
+    a checkpoint is written whole (torch's writer turns an interrupt in the middle into
+    a RuntimeError). Only the main thread can hold it; elsewhere the block runs as is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if held:
+        raise KeyboardInterrupt
+
+
 def build_parser(prog: str = "nodegraph train") -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=prog, description="Train a low-latency streaming model of "
                                 "your recordings (RAVE v2 streaming interface, nn~-compatible).")
@@ -220,7 +242,7 @@ class Run:
                 "features": self.features.state_dict()}
 
     def save_checkpoint(self) -> None:
-        """Write ``NAME.ckpt`` atomically (temp file, fsync, rename)."""
+        """Write ``NAME.ckpt`` atomically (temp file, fsync, rename); Ctrl-C waits for it."""
         state = {"format": CHECKPOINT_FORMAT, **self._modules(),
                  "optimiser": self.optimiser.state_dict(),
                  "step": self.step, "seconds": self.seconds,
@@ -229,11 +251,12 @@ class Run:
                  "segments": json.dumps(self.segments.state()), "generator": self.generator.get_state(),
                  "files": sorted(str(p) for p in self.material.files)}
         partial = self.checkpoint_path.with_name(self.checkpoint_path.name + ".partial")
-        with open(partial, "wb") as out:
-            torch.save(state, out)
-            out.flush()
-            os.fsync(out.fileno())
-        partial.replace(self.checkpoint_path)
+        with _interrupt_after():
+            with open(partial, "wb") as out:
+                torch.save(state, out)
+                out.flush()
+                os.fsync(out.fileno())
+            partial.replace(self.checkpoint_path)
 
     def load_checkpoint(self) -> None:
         if not self.checkpoint_path.is_file():
