@@ -25,9 +25,10 @@ ticks) opens added nodes on the calling thread, then swaps the plan in with a ca
 the control thread, which hands the rebuilt chain to the audio worker and returns at
 once: neither the control thread nor the editing thread waits for the worker to adopt
 it. A removed signal node may still be rendered until the worker adopted the new
-chain, so it is *retired*: the worker's adoption posts a call, and the control
-thread closes it on a later tick (at once when no worker runs; ``stop`` and ``close``
-close whatever is left). Other removed nodes are closed by the editing thread as the
+chain, so it is *retired*: the worker's adoption posts a call, and on a later tick the
+control thread hands it to a short ``close-removed`` thread (a close may join the
+node's threads; at once when no worker runs; ``stop`` and ``close`` close whatever is
+left and wait for those threads). Other removed nodes are closed by the editing thread as the
 edit returns.
 
 Learned state is written by a :class:`~nodegraph.saver.Saver` thread: the control
@@ -90,6 +91,8 @@ class Engine:
         #: removed signal nodes waiting for the worker to adopt a chain without them:
         #: (chain generation, nodes); control thread (or with no thread running)
         self._retiring: list[tuple[int, list[RuntimeNode]]] = []
+        #: threads closing removed signal nodes (``_retire``), joined by ``stop``
+        self._closing: list[threading.Thread] = []
         #: writes learned state off the control thread (requests keyed (rn, folder))
         self._saver = Saver(self._save_failed)
         #: save errors to flag on their nodes when no control thread runs
@@ -413,22 +416,35 @@ class Engine:
             build_chain(self.scheduler.order, signal_links, self._flag_signal))
 
     def _chain_adopted(self) -> None:
-        """Audio worker, right after adopting a chain: have the control thread close
+        """Audio worker, right after adopting a chain: have the control thread retire
         the nodes that chain left out (posting only: the worker never waits)."""
         if self._retiring and self.scheduler.running:
             self.scheduler.call(self._retire)
 
     def _retire(self, everything: bool = False) -> None:
-        """Close the removed signal nodes whose chain the worker has left (all of them
-        with ``everything``: no worker runs). Control thread, or no thread running."""
-        keep = []
+        """Close the removed signal nodes whose chain the worker has left (all of them,
+        here and now, with ``everything``: no worker runs, and closes still under way
+        are waited for). Control thread, or no thread running; on the control thread
+        the closing itself runs on a short thread of its own, since a node's ``close``
+        may join its threads."""
+        ready, keep = [], []
         for generation, nodes in self._retiring:
             if everything or self.audio.adopted(generation):
-                for rn in nodes:
-                    _close_quietly(rn.node)
+                ready += nodes
             else:
                 keep.append((generation, nodes))
         self._retiring = keep
+        if everything:
+            for rn in ready:
+                _close_quietly(rn.node)
+            while self._closing:
+                self._closing.pop().join()
+        elif ready:
+            self._closing = [t for t in self._closing if t.is_alive()]
+            closer = threading.Thread(target=lambda: [_close_quietly(rn.node) for rn in ready],
+                                      name="close-removed", daemon=True)
+            closer.start()
+            self._closing.append(closer)
 
     def _flag_signal(self, rn: RuntimeNode, error: BaseException, where: str) -> None:
         """Flag a signal node's error (from the audio thread) on the control thread."""

@@ -1,7 +1,8 @@
 """The control thread never waits on the audio worker or on disk (issue 16).
 
 Live edits hand the rebuilt chain to the worker and return; a removed signal node is
-closed by the control thread once the worker adopted a chain without it. Learned
+closed once the worker adopted a chain without it, on a thread of its own (a close may
+join threads: not on the control thread). Learned
 state is snapshotted on the control thread and written by the saver thread;
 ``save_learned`` and ``close`` wait for it. No test here asserts a duration: each
 holds the worker or the disk write on an event and checks what happened meanwhile.
@@ -54,6 +55,7 @@ class Watched(Node):
 
     def open(self) -> None:
         self.closed_by: int | None = None
+        self.closed_on = ""
         self.late_renders = 0
 
     def render(self, inputs: dict, frames: int) -> None:
@@ -61,6 +63,7 @@ class Watched(Node):
             self.late_renders += 1
 
     def close(self) -> None:
+        self.closed_on = threading.current_thread().name
         self.closed_by = threading.get_ident()
 
 
@@ -151,7 +154,7 @@ def test_an_edit_returns_while_the_worker_is_held_and_the_removed_node_closes_af
         wait_for(lambda: engine.runtime["sink"].node.got, "a tick while the worker is held")
         src.hold.clear()
         wait_for(lambda: w.closed_by is not None, "w closed once the worker moved on")
-        assert w.closed_by == _control_thread(engine)
+        assert w.closed_by != _control_thread(engine) and w.closed_on == "close-removed"
         assert w.late_renders == 0
         assert not any(step.node is w for step in engine.audio.chain.steps)
     finally:
