@@ -8,7 +8,7 @@ import pytest
 from nodegraph.edits import SetParam
 from nodegraph.errors import PatchError
 
-from editor_helpers import FakeInput, run_scenario, xvfb_display  # noqa: F401 (a fixture)
+from editor_helpers import FakeInput, run_scenario
 from engine_helpers import engine_from
 
 PATCH = """\
