@@ -3,7 +3,6 @@ sound through a real TorchScript model's ``encode`` (built here with torch.jit.s
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
@@ -15,7 +14,7 @@ from nodegraph.edits import SetParam
 from nodegraph.engine import Engine
 from nodegraph.errors import PatchError
 
-from engine_helpers import registry
+from engine_helpers import registry, wait_for
 
 HOP = 256
 
@@ -219,18 +218,12 @@ def test_sound_is_encoded_in_the_background_on_a_live_engine(tmp_path, model_fil
     text = explorer_patch(f"model: {model_file.name}, sound: {sound_file.name}, points: 2")
     engine = load(tmp_path / "p.yaml", text, virtual=False)
     engine.start()
-    try:
-        node = engine.runtime["explorer"].node
-        deadline = time.monotonic() + 30
-        while not node.candidates() and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert list(node.candidates()) == ["tones-1", "tones-2"]
-        engine.do(SetParam("explorer", "points", 3))           # a live change re-encodes
-        while len(node.candidates()) != 3 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert len(node.candidates()) == 3 and not node.report()["encoding"]
-    finally:
-        engine.close()
+    node = engine.runtime["explorer"].node
+    wait_for(lambda: node.candidates(), "the sound encoded")
+    assert list(node.candidates()) == ["tones-1", "tones-2"]
+    engine.do(SetParam("explorer", "points", 3))           # a live change re-encodes
+    wait_for(lambda: len(node.candidates()) == 3, "the sound encoded again")
+    assert len(node.candidates()) == 3 and not node.report()["encoding"]
 
 
 def test_sound_without_a_model_is_reported(tmp_path, sound_file):

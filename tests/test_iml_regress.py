@@ -7,7 +7,6 @@ import json
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -256,24 +255,19 @@ links:
     for xi, yi in zip(x, y):
         node._store.add(xi, yi, node._store.new_round())
     engine.start()
-    try:
-        engine.send("map", "train")
-        deadline = time.monotonic() + 30
-        while not node.report()["loss_history"] and time.monotonic() < deadline:
-            time.sleep(0.02)
-        ticks = engine.runtime["ticks"].node.got
-        seen = len(ticks)
-        wait_for(lambda: len(ticks) > seen + 10, "the control thread ticking while it trains")
-        report = node.report()
-        assert report["training"] and 0 < report["progress"] < 1
-        engine.send("map", "cancel")
-        assert node._trainer.wait(timeout=30)
-        report = node.report()
-        assert not report["training"] and not report["trained"]
-        assert report["last_training"].startswith("training cancelled")
-        assert report["progress"] < 0.01
-    finally:
-        engine.close()
+    engine.send("map", "train")
+    wait_for(lambda: node.report()["loss_history"], "the first training loss")
+    ticks = engine.runtime["ticks"].node.got
+    seen = len(ticks)
+    wait_for(lambda: len(ticks) > seen + 10, "the control thread ticking while it trains")
+    report = node.report()
+    assert report["training"] and 0 < report["progress"] < 1
+    engine.send("map", "cancel")
+    assert node._trainer.wait(timeout=30)
+    report = node.report()
+    assert not report["training"] and not report["trained"]
+    assert report["last_training"].startswith("training cancelled")
+    assert report["progress"] < 0.01
 
 
 def test_predict_and_examples_are_safe_from_another_thread():
@@ -328,15 +322,10 @@ def test_a_model_trained_while_running_is_heard_without_waiting_for_the_next_x()
     d.post("x", [1, 1])
     assert d.out.tolist() == [9, 9, 9]
     engine.start()
-    try:
-        engine.send("map", "run", 1.0)
-        engine.send("map", "train")
-        deadline = time.monotonic() + 30
-        while not (d.sink.got and d.out.tolist() == [4, 5, 6]) and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert d.out.tolist() == [4, 5, 6]   # the latest x was [1, 1]
-    finally:
-        engine.close()
+    engine.send("map", "run", 1.0)
+    engine.send("map", "train")
+    wait_for(lambda: d.sink.got and d.out.tolist() == [4, 5, 6],
+             "the trained model's answer to the latest x, [1, 1]")
 
 
 def test_autorun_trains_examples_shipped_without_a_model_as_the_patch_opens(tmp_path):

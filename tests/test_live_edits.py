@@ -86,22 +86,19 @@ def test_refused_edits_leave_the_graph_unchanged(edit, words):
 def test_edits_while_running_take_effect_and_ticking_goes_on():
     engine = engine_from(PATCH, virtual=False)
     engine.start()
-    try:
-        engine.do(AddNode("tap", "print", {"quiet": True}))
-        engine.do(Connect(Link("s", "out", "tap", "in")))
-        engine.do(SetParam("s", "out_hi", 10.0))
-        tap = engine.runtime["tap"].node
-        wait_for(lambda: tap.count > 3, "the new node receiving while the graph ticks")
-        assert tap.last.tolist() == pytest.approx([10.0, 20.0, 30.0])
-        calls_before = engine.runtime["p"].calls
-        engine.do(RemoveNode("s"))
-        assert "s" not in engine.runtime
-        time.sleep(0.1)
-        assert engine.runtime["p"].calls == calls_before  # its only input is gone
-        engine.undo()
-        wait_for(lambda: engine.runtime["p"].calls > calls_before, "p called again after undo")
-    finally:
-        engine.close()
+    engine.do(AddNode("tap", "print", {"quiet": True}))
+    engine.do(Connect(Link("s", "out", "tap", "in")))
+    engine.do(SetParam("s", "out_hi", 10.0))
+    tap = engine.runtime["tap"].node
+    wait_for(lambda: tap.count > 3, "the new node receiving while the graph ticks")
+    assert tap.last.tolist() == pytest.approx([10.0, 20.0, 30.0])
+    calls_before = engine.runtime["p"].calls
+    engine.do(RemoveNode("s"))
+    assert "s" not in engine.runtime
+    time.sleep(0.1)
+    assert engine.runtime["p"].calls == calls_before  # its only input is gone
+    engine.undo()
+    wait_for(lambda: engine.runtime["p"].calls > calls_before, "p called again after undo")
 
 
 def test_ports_that_follow_params_rebuild_live():

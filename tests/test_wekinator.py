@@ -108,8 +108,7 @@ def session(request, tmp_path) -> Iterator[tuple[Engine, WekinatorPeer]]:
         engine.start()
         yield engine, peer
     finally:
-        engine.close()
-        peer.close()
+        peer.close()  # the engine is closed by conftest, after this
 
 
 def test_a_wekinator_sender_records_trains_and_runs_unchanged(session):
