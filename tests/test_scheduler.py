@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -12,7 +11,7 @@ from nodegraph.clock import VirtualClock
 from nodegraph.engine import Engine
 from nodegraph.patch import parse_patch
 
-from engine_helpers import engine_from, registry
+from engine_helpers import engine_from, registry, wait_for
 
 DIAMOND = """\
 format: nodegraph/1
@@ -248,8 +247,9 @@ nodes:
 links:
   - m.bang -> sink.in
 """, virtual=False)
+    sink = engine.runtime["sink"].node
     engine.start()
-    time.sleep(0.3)
+    wait_for(lambda: len(sink.got) >= 3, "three metro bangs")
     engine.close()
     assert set(threading.enumerate()) == before
     assert engine.runtime == {}
@@ -266,7 +266,7 @@ links:
 """, virtual=False)
     sink = engine.runtime["sink"].node
     engine.start()
-    time.sleep(0.5)
+    wait_for(lambda: len(sink.got) >= 20, "20 metro bangs")
     engine.stop()
     stamps = np.array([t for _, t in sink.got])
     assert len(stamps) >= 20
