@@ -290,6 +290,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     message = f"child processes still alive at the end of the session (killed now): {names}"
     if reporter is not None:
+        reporter.ensure_newline()
         reporter.write_line(f"ERROR: {message}", red=True)
     else:
         print(message, file=sys.stderr)
