@@ -50,7 +50,6 @@ def test_a_muted_decoder_stays_muted_while_latents_keep_arriving(tmp_path):
     engine.run_offline(2.0)  # 40 latents arrive, most after the fault
     assert engine.runtime["dec"].calls > 20
     assert engine.runtime["dec"].status == "muted"
-    engine.close()
 
 
 def test_run_offline_with_an_empty_model_ends_and_reports_it_muted(tmp_path, capsys):

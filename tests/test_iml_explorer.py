@@ -145,7 +145,6 @@ def test_axes_sliders_randomize_bookmarks_and_mix(tmp_path):
     rig.engine.close()
     again = Rig(load(tmp_path / "p.yaml"))
     assert np.allclose(again.send("recall", "wild"), second, atol=1e-6)
-    again.engine.close()
 
 
 def test_a_values_list_of_the_wrong_length_is_a_load_error(tmp_path):
@@ -188,7 +187,6 @@ def test_a_model_that_cannot_encode_still_sizes_the_explorer(tmp_path, sound_fil
     assert rig.out.shape == (5,)
     rig.engine.do(SetParam("explorer", "sound", sound_file.name))
     assert "the model has no encode method" in rig.engine.runtime["explorer"].last_error
-    rig.engine.close()
 
 
 def test_points_from_sound_are_the_most_distinct_frames_in_time_order(tmp_path, model_file,
@@ -211,7 +209,6 @@ def test_points_from_sound_are_the_most_distinct_frames_in_time_order(tmp_path, 
     sound_file.unlink()                                        # candidates were saved: no re-encode
     again = Rig(load(tmp_path / "p.yaml"))
     assert list(again.node.candidates()) == ["tones-1", "tones-2", "tones-3"]
-    again.engine.close()
 
 
 def test_sound_is_encoded_in_the_background_on_a_live_engine(tmp_path, model_file, sound_file):
@@ -230,4 +227,3 @@ def test_sound_without_a_model_is_reported(tmp_path, sound_file):
     rig = Rig(load(tmp_path / "p.yaml", explorer_patch(f"sound: {sound_file.name}")))
     assert "points from sound need a model" in rig.engine.runtime["explorer"].last_error
     assert rig.out.shape == (8,)                               # the explorer still works
-    rig.engine.close()

@@ -86,7 +86,6 @@ def test_target_passes_through_until_running_then_predictions_come_out():
     assert d.out.tolist() == [1, 2, 3]
     d.send("run", 0.0)
     assert d.out.tolist() == [9, 9, 9]
-    d.engine.close()
 
 
 def test_a_new_target_is_heard_at_once_and_record_pairs_what_is_playing():
@@ -103,7 +102,6 @@ def test_a_new_target_is_heard_at_once_and_record_pairs_what_is_playing():
     sent = len(d.sink.got)
     d.post("target", [5, 5, 5])                 # running: the prediction stays
     assert len(d.sink.got) == sent and d.out.tolist() == [7, 7, 7]
-    d.engine.close()
 
 
 def test_record_while_records_every_x_and_delete_last_removes_that_round():
@@ -125,7 +123,6 @@ def test_record_while_records_every_x_and_delete_last_removes_that_round():
     d.pair([0, 0], [0, 0, 0])
     d.send("clear")
     assert d.map.report()["examples"] == 0
-    d.engine.close()
 
 
 def test_train_without_examples_is_a_warning_not_an_error(caplog):
@@ -135,7 +132,6 @@ def test_train_without_examples_is_a_warning_not_an_error(caplog):
     assert rn.status == "ok" and rn.errors == 0
     assert "train: no examples yet; record some first" in caplog.text
     assert "Traceback" not in caplog.text
-    d.engine.close()
 
 
 def test_bad_commands_flag_the_node_with_a_clear_message_and_record_nothing():
@@ -147,7 +143,6 @@ def test_bad_commands_flag_the_node_with_a_clear_message_and_record_nothing():
     d.post("x", [np.nan, 0])
     d.send("record")
     assert "NaN" in rn.last_error and d.map.report()["examples"] == 1
-    d.engine.close()
 
 
 @pytest.mark.parametrize("algorithm", ["mlp", "knn", "linear", "poly"])
@@ -170,7 +165,6 @@ def test_save_then_load_gives_identical_predictions(tmp_path, algorithm):
     again = Driver(make(f"algorithm: {algorithm}", path=tmp_path / "p.yaml"))
     assert np.array_equal(again.map.predict(queries), before)
     assert again.map.report()["examples"] == 12
-    again.engine.close()
 
 
 def test_flucoma_files_written_by_hand_load_and_predict(tmp_path):
@@ -196,7 +190,6 @@ def test_flucoma_files_written_by_hand_load_and_predict(tmp_path):
     assert d.map.report()["running"] and np.allclose(d.out, expected, atol=1e-6)
     d.pair([2, 2], [1, 1, 1])                   # a new example joins the hand-written ones
     assert d.map.examples()[0][-1].startswith("r")
-    d.engine.close()
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh"])  # NaN weights; an exploding loss
@@ -218,7 +211,6 @@ def test_nan_rollback_keeps_the_previous_model(tmp_path, activation):
     assert "kept the previous model" in d.map.report()["last_training"]
     assert np.array_equal(d.map.predict(queries), good)
     assert (tmp_path / "p.data" / "map" / "mlp.json").read_bytes() == saved
-    d.engine.close()
 
 
 def test_train_more_continues_from_the_current_weights():
@@ -233,7 +225,6 @@ def test_train_more_continues_from_the_current_weights():
     assert d.map.report()["loss"] < 0.5 * first
     d.send("train")                             # from scratch again: same seed, same result
     assert d.map.report()["loss"] == pytest.approx(first, rel=1e-9)
-    d.engine.close()
 
 
 def test_training_runs_in_the_background_while_the_control_thread_ticks_and_cancel_stops_it():
@@ -292,7 +283,6 @@ def test_predict_and_examples_are_safe_from_another_thread():
         d.pair([i, 1], [0, 0, 0])
     thread.join()
     assert not errors and d.map.report()["examples"] == 210
-    d.engine.close()
 
 
 def test_a_bad_file_fails_the_node_clearly_and_saving_leaves_the_files_alone(tmp_path):
@@ -310,7 +300,6 @@ def test_a_bad_file_fails_the_node_clearly_and_saving_leaves_the_files_alone(tmp
     engine.save()
     assert (folder / "outputs.json").read_text() == bad
     assert sorted(p.name for p in folder.iterdir()) == ["inputs.json", "outputs.json"]
-    engine.close()
 
 
 def test_a_model_trained_while_running_is_heard_without_waiting_for_the_next_x():
@@ -338,7 +327,6 @@ def test_autorun_trains_examples_shipped_without_a_model_as_the_patch_opens(tmp_
     d.post("target", [0, 0, 0])
     d.post("x", [1, 1])
     assert d.out.tolist() == [4, 5, 6]
-    d.engine.close()
 
 
 def test_run_without_a_model_warns_once_per_switch_on_and_says_why(caplog):
@@ -355,7 +343,6 @@ def test_run_without_a_model_warns_once_per_switch_on_and_says_why(caplog):
         d.send("run", 1.0)
     assert [r.getMessage() for r in caplog.records] == [
         "run: nothing trained yet (1 examples); the target passes through until you train"]
-    d.engine.close()
 
 
 def test_a_live_regress_node_loads_its_training_library_before_the_first_train():
@@ -389,7 +376,6 @@ def test_delete_removes_examples_by_id_and_the_journal_keeps_it(tmp_path):
     d.engine.close()
     reopened = Driver(make("algorithm: knn", path=tmp_path / "p.yaml"))
     assert reopened.map.examples()[0] == [ids[0], ids[2]]
-    reopened.engine.close()
 
 
 def test_only_the_params_of_the_chosen_algorithm_apply():

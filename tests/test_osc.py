@@ -458,4 +458,3 @@ nodes:
     tx = engine.runtime["tx"]
     assert tx.status == "failed"
     assert "cannot send OSC to no-such-host.invalid:12000: unknown host" in tx.last_error
-    engine.close()

@@ -230,7 +230,6 @@ links:
     send(rn, "stop", True, 9.0)
     assert got()[4:] == [0.0]
     assert engine.runtime["state"].node.report() == {"on": False}
-    engine.close()
 
 
 @pytest.mark.parametrize("switch, x_time, recorded", [
@@ -256,4 +255,3 @@ nodes:
     engine.scheduler.run_pending()
     assert rn.status != "error", rn.last_error
     assert rn.node.report()["examples"] == recorded
-    engine.close()
