@@ -56,9 +56,17 @@ SERVER_STOP_S = 10.0
 _PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
 _libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _prctl(option: int, value: int) -> None:
+    """Linux's prctl; nothing elsewhere (the servers then just lack the safety net)."""
+    if hasattr(_libc, "prctl"):
+        _libc.prctl(option, value, 0, 0, 0)
+
+
 # Orphaned grandchildren (a server started by a child that died) become our children,
 # so the session-end check sees them instead of init.
-_libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+_prctl(_PR_SET_CHILD_SUBREAPER, 1)
 
 
 # -- missing programs ---------------------------------------------------------------------
@@ -79,7 +87,7 @@ def require_programs(package: str, *programs: str) -> dict[str, str]:
 
 
 def _die_with_parent() -> None:  # runs in the child between fork and exec
-    _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    _prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 _servers: list[subprocess.Popen] = []
@@ -245,6 +253,8 @@ def engines_closed_and_threads_joined() -> Iterator[list[Engine]]:
 
 def _children() -> list[tuple[int, str]]:
     """(pid, command line) of this process's live children (zombies are reaped)."""
+    if not os.path.isdir("/proc"):
+        return []
     me = os.getpid()
     found = []
     for entry in os.scandir("/proc"):
