@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,6 +13,8 @@ from nodegraph.api import VECTOR, Node, Outlet, Param, PortInfo
 from .interop import midi
 
 MIDI_MAX = 127.0
+#: how long closing waits for a running MIDI callback to return
+CALLBACK_DRAIN_S = 1.0
 
 
 class MidiIn(Node):
@@ -51,6 +54,10 @@ class MidiIn(Node):
         self.ignored = 0
         #: the open port (a mido input), None while closed
         self._input: Any = None
+        #: rtmidi's thread is inside ``_receive`` (it alone writes this)
+        self._receiving = False
+        #: the port is closing: ``_receive`` drops what still arrives
+        self._closing = False
         #: (message key → index, state): swapped whole, the MIDI thread reads it
         self._map: tuple[dict[tuple[str, int], int], np.ndarray] = ({}, np.zeros(0, np.float32))
 
@@ -79,7 +86,6 @@ class MidiIn(Node):
     def open(self) -> None:
         self.messages = 0
         self.ignored = 0
-        self._input = None
         self._build_map()
         self._open_port()
 
@@ -100,17 +106,36 @@ class MidiIn(Node):
         self._map = ({key: i for i, key in enumerate(keys)}, np.zeros(len(keys), np.float32))
 
     def _open_port(self) -> None:
+        self._closing = False
         self._input = midi.open_input(self.api, self.port, self._receive)
 
     def _close_port(self) -> None:
+        """Close the port once rtmidi's thread is out of ``_receive``: closing a JACK
+        input destroys its client's thread, and destroying it while it runs Python code
+        crashes the process (a segfault in the callback). Messages arriving meanwhile
+        are dropped."""
         port, self._input = self._input, None
-        if port is not None:
-            port.close()
+        if port is None:
+            return
+        self._closing = True
+        deadline = time.monotonic() + CALLBACK_DRAIN_S
+        while self._receiving and time.monotonic() < deadline:
+            time.sleep(0.001)  # the GIL released: the callback can finish
+        time.sleep(0.001)  # and return through mido's and rtmidi's wrappers
+        port.close()
 
     # -- rtmidi's thread -----------------------------------------------------------------
 
     def _receive(self, message: Any) -> None:
         """One MIDI message (rtmidi's thread): update the state and post a copy."""
+        self._receiving = True
+        try:
+            if not self._closing:
+                self._handle(message)
+        finally:
+            self._receiving = False
+
+    def _handle(self, message: Any) -> None:
         t = self.ctx.now()
         if self.channel and getattr(message, "channel", None) != self.channel - 1:
             self.ignored += 1

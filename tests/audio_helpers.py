@@ -131,3 +131,14 @@ def peak_hz(audio: np.ndarray, sr: int) -> float:
     """The frequency of the strongest spectral peak of mono ``audio``."""
     spectrum = np.abs(np.fft.rfft(audio * np.hanning(len(audio))))
     return float(np.fft.rfftfreq(len(audio), 1.0 / sr)[spectrum.argmax()])
+
+
+def play_until(engine: Engine, seconds: float, what: str = "", deadline_s: float = 60.0) -> None:
+    """Wait (on the wall clock, up to ``deadline_s``) until a started engine's audio worker
+    has rendered ``seconds`` of audio in all: tests of real-time play wait on the audio
+    clock, never for a wall-clock time, so a loaded machine makes them slower, not wrong."""
+    from engine_helpers import wait_for
+
+    audio = engine.audio
+    wait_for(lambda: audio.sr and audio.position >= seconds * audio.sr,
+             what or f"{seconds} s of audio rendered", deadline_s)

@@ -2,9 +2,7 @@
 
 DearPyGui allows one context (one window) per process, so every editor test runs
 the real editor in a subprocess (``tests/editor_scenarios.py`` or ``nodegraph
-edit``) against one Xvfb server per test session. :func:`xvfb_display` starts Xvfb
-on a display it picks itself (``-displayfd``: no clash with other servers on the
-machine), waits until it accepts connections, and stops it at the end.
+edit``) against the session's one Xvfb server (``xvfb_display`` in conftest.py).
 
 The test node types stand in for the nodes being built elsewhere (camera, facemesh,
 regress, audio) with the interfaces the editor relies on; the frame source sends a
@@ -16,8 +14,6 @@ from __future__ import annotations
 import ctypes
 import json
 import os
-import select
-import shutil
 import subprocess
 import sys
 import threading
@@ -25,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 
 from nodegraph.api import BANG, FRAME, LANDMARKS, NUMBER, VECTOR, Inlet, Inputs, Node, Outlet, Param
 from nodegraph.registry import Registry
@@ -34,36 +29,6 @@ import engine_helpers
 
 ROOT = Path(__file__).resolve().parent.parent
 REFS = Path(__file__).resolve().parent / "editor_refs"
-SCREEN = "1440x900x24"
-
-
-@pytest.fixture(scope="session")
-def xvfb_display():
-    """A running Xvfb server's display name (":N") for the whole session."""
-    if os.environ.get("NODEGRAPH_TEST_DISPLAY"):  # a display provided from outside
-        yield os.environ["NODEGRAPH_TEST_DISPLAY"]
-        return
-    if shutil.which("Xvfb") is None:
-        pytest.skip("Xvfb is not installed (apt-get install xvfb): the editor tests need a display")
-    read_end, write_end = os.pipe()
-    server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", SCREEN, "-nolisten", "tcp",
-         "-noreset"], pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    os.close(write_end)
-    try:
-        ready, _, _ = select.select([read_end], [], [], 30)
-        number = os.read(read_end, 64).decode().strip() if ready else ""
-        if not number:
-            server.kill()
-            raise RuntimeError(f"Xvfb did not start: {server.stderr.read().decode()[-500:]}")
-        yield f":{number}"
-    finally:
-        os.close(read_end)
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 def editor_env(display: str, tmp: Path) -> dict[str, str]:

@@ -15,6 +15,7 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,18 @@ def render_for(app: EditorApp, seconds: float) -> int:
     return frames
 
 
+def render_until(app: EditorApp, done: Callable[[int], bool], timeout: float = 30.0) -> int:
+    """Render frames until ``done(frames rendered so far)``; the frame count. TimeoutError
+    after ``timeout`` seconds: wait on what happens, not for a time."""
+    frames, deadline = 0, time.monotonic() + timeout
+    while not done(frames):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the editor did not get there in {timeout} s")
+        app.step()
+        frames += 1
+    return frames
+
+
 def drawn(app: EditorApp) -> dict[str, Any]:
     """What the window shows of the patch: node items, their positions, link items."""
     patch = app.engine.patch
@@ -108,11 +121,12 @@ def drawn(app: EditorApp) -> dict[str, Any]:
 def draw(tmp: Path) -> dict[str, Any]:
     """Load the demo, let it play while rendering, take a screenshot."""
     app = open_app(tmp)
-    ticks_before, count_before = app.engine.scheduler.ticks, app.engine.runtime["show"].node.count
-    frames = render_for(app, 1.5)
-    ticks_after, count_after = app.engine.scheduler.ticks, app.engine.runtime["show"].node.count
+    show = app.engine.runtime["show"].node
+    ticks_before, count_before = app.engine.scheduler.ticks, show.count
+    frames = render_until(app, lambda n: n > 10 and show.count >= count_before + 3)
+    ticks_after, count_after = app.engine.scheduler.ticks, show.count
     app.show_tab("map")
-    render_for(app, 0.6)
+    render_until(app, lambda n: app.latent_map.message != "")
     map_message = app.latent_map.message
     app.show_tab("perform")
     shot = app.screenshot(tmp / "draw.png")

@@ -7,7 +7,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,11 +60,20 @@ def test_bad_override_exits_1():
 
 def test_ctrl_c_stops_cleanly_and_still_reports(tmp_path):
     report = tmp_path / "r.json"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "nodegraph", "run", str(DEMO), "--report",
                              str(report)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-    time.sleep(2.0)
+    watchdog = threading.Timer(60, proc.kill)  # the deadline: EOF ends the wait below
+    watchdog.start()
+    try:  # Ctrl-C once the patch runs: its print node has logged a value
+        lines = []
+        while not lines or (" show: " not in lines[-1] and lines[-1]):
+            lines.append(proc.stderr.readline())
+        assert lines[-1], f"the patch never printed: {''.join(lines)}"
+    finally:
+        watchdog.cancel()
+        watchdog.join()
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err

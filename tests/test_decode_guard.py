@@ -6,14 +6,14 @@ a RAVE-like model plays at the latent origin."""
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pytest
 import soundfile as sf
 
 import model_builders as mb
-from audio_helpers import audio_engine, latent_patch, playing_patch, registry
+from audio_helpers import audio_engine, latent_patch, play_until, playing_patch, registry
+from engine_helpers import wait_for
 from nodegraph.audio.limiter import THRESHOLD, soft_limit
 from nodegraph.cli import main
 from nodegraph.clock import RealClock
@@ -50,7 +50,6 @@ def test_a_muted_decoder_stays_muted_while_latents_keep_arriving(tmp_path):
     engine.run_offline(2.0)  # 40 latents arrive, most after the fault
     assert engine.runtime["dec"].calls > 20
     assert engine.runtime["dec"].status == "muted"
-    engine.close()
 
 
 def test_run_offline_with_an_empty_model_ends_and_reports_it_muted(tmp_path, capsys):
@@ -71,10 +70,8 @@ def test_a_model_slower_than_real_time_is_flagged_with_its_rate(tmp_path):
                     clock=RealClock())
     engine.open()
     engine.start()
-    deadline = time.monotonic() + 20.0
-    while "too slow for real time" not in engine.runtime["dec"].last_error \
-            and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_for(lambda: "too slow for real time" in engine.runtime["dec"].last_error,
+             "the slow model flagged")
     engine.stop()
     error = engine.runtime["dec"].last_error
     engine.close()
@@ -170,10 +167,8 @@ def test_through_jack_a_nan_model_is_muted_and_the_device_hears_only_finite_audi
     engine.open()
     engine.audio.record(tmp_path / "played.wav")
     engine.start()
-    deadline = time.monotonic() + 20.0
-    while engine.runtime["dec"].status != "muted" and time.monotonic() < deadline:
-        time.sleep(0.1)
-    time.sleep(0.3)
+    wait_for(lambda: engine.runtime["dec"].status == "muted", "the NaN model muted")
+    play_until(engine, engine.audio.position / engine.audio.sr + 0.3)  # silence recorded
     engine.stop()
     report = engine.report()
     engine.close()

@@ -169,20 +169,17 @@ def test_latent_map_reads_the_regressor_interface():
     engine = Engine(parse_patch("format: nodegraph/1\nnodes:\n  r: {type: t-regress}\n"
                                 "  b: {type: t-bookmarks}\n  s: {type: scale}\n"), registry)
     engine.open()
-    try:
-        reg, marks_node = engine.runtime["r"].node, engine.runtime["b"].node
-        assert is_regressor(reg) and not is_regressor(engine.runtime["s"].node)
-        names, marks = collect_bookmarks([reg, marks_node], 3)
-        assert names == ["low", "high"] and marks.shape == (2, 3)
-        assert collect_bookmarks([marks_node], 4) == ([], None)
-        request = MapRequest("r", reg.predict, np.zeros(2, np.float32), (0, 1),
-                             ((0.0, 1.0), (0.0, 1.0)), 0, None)
-        texture = compute_field(request)
-        assert texture.shape == (48 * 48 * 3,) and texture.dtype == np.float32
-        image = texture.reshape(48, 48, 3)
-        assert image[0, -1].sum() > image[0, 0].sum()  # latent 0 = x grows to the right
-    finally:
-        engine.close()
+    reg, marks_node = engine.runtime["r"].node, engine.runtime["b"].node
+    assert is_regressor(reg) and not is_regressor(engine.runtime["s"].node)
+    names, marks = collect_bookmarks([reg, marks_node], 3)
+    assert names == ["low", "high"] and marks.shape == (2, 3)
+    assert collect_bookmarks([marks_node], 4) == ([], None)
+    request = MapRequest("r", reg.predict, np.zeros(2, np.float32), (0, 1),
+                         ((0.0, 1.0), (0.0, 1.0)), 0, None)
+    texture = compute_field(request)
+    assert texture.shape == (48 * 48 * 3,) and texture.dtype == np.float32
+    image = texture.reshape(48, 48, 3)
+    assert image[0, -1].sum() > image[0, 0].sum()  # latent 0 = x grows to the right
 
 
 def test_shortcuts():

@@ -29,7 +29,6 @@ def test_edits_with_one_merge_key_undo_as_one_step():
     assert not engine.can_undo
     assert engine.redo() and engine.redo()
     assert engine.patch.nodes["s"].params == {"out_hi": 5.0, "out_lo": 0.25}
-    engine.close()
 
 
 def test_a_new_drag_after_undo_is_a_new_step():
@@ -41,4 +40,3 @@ def test_a_new_drag_after_undo_is_a_new_step():
     assert engine.undo()
     assert engine.patch.nodes["s"].params == {"out_hi": 2.0}
     assert not engine.can_undo
-    engine.close()

@@ -19,8 +19,7 @@ import pytest
 from nodegraph.engine import Engine
 
 from editor_helpers import (ROOT, FakeInput, colour_fraction, editor_env, read_png,
-                            reference_difference, run_scenario,
-                            xvfb_display)  # noqa: F401 (a fixture)
+                            reference_difference, run_scenario)
 from editor_scenarios import SAVE_EDITS
 
 #: Tile-mean difference (0..255) below which a screenshot matches its reference (runs

@@ -25,7 +25,6 @@ def test_inputs_become_inlets_and_unreceived_inputs_are_zero():
     feed(engine, "x", "jaw", 0.5)
     assert [v.tolist() for v in got(engine)] == [[2, 4], [2.5, 4.5]]
     assert got(engine)[0].dtype == np.float32
-    engine.close()
 
 
 def test_cold_inputs_only_store():
@@ -34,7 +33,6 @@ def test_cold_inputs_only_store():
     assert got(engine) == []
     feed(engine, "x", "a", 1.0)
     assert [v.tolist() for v in got(engine)] == [[-9]]
-    engine.close()
 
 
 def test_number_output_sends_a_float():
@@ -43,7 +41,6 @@ def test_number_output_sends_a_float():
                  "links:\n  - x.out -> m.toggle\n  - x.out -> out.in\n")
     feed(engine, "x", "a", vec(1, 2))
     assert got(engine) == [3.0] and isinstance(got(engine)[0], float)
-    engine.close()
 
 
 def test_division_by_zero_is_sent_as_zero_and_counted():
@@ -56,7 +53,6 @@ def test_division_by_zero_is_sent_as_zero_and_counted():
     rn = engine.runtime["x"]
     assert rn.node.report() == {"guarded": 3 + 1 + 3}  # b unset (0), then one 0, then all
     assert rn.status == "ok" and rn.errors == 0
-    engine.close()
 
 
 def test_nan_input_and_run_time_size_mismatch_flag_the_node():
@@ -67,7 +63,6 @@ def test_nan_input_and_run_time_size_mismatch_flag_the_node():
     feed(engine, "x", "b", vec(1, 2, 3))
     assert "'+' combines vectors of 2 and 3 values" in engine.runtime["x"].last_error
     assert len(got(engine)) == 1
-    engine.close()
 
 
 def test_a_syntax_error_names_file_line_and_column(tmp_path):

@@ -3,7 +3,6 @@ sound through a real TorchScript model's ``encode`` (built here with torch.jit.s
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
@@ -15,7 +14,7 @@ from nodegraph.edits import SetParam
 from nodegraph.engine import Engine
 from nodegraph.errors import PatchError
 
-from engine_helpers import registry
+from engine_helpers import registry, wait_for
 
 HOP = 256
 
@@ -146,7 +145,6 @@ def test_axes_sliders_randomize_bookmarks_and_mix(tmp_path):
     rig.engine.close()
     again = Rig(load(tmp_path / "p.yaml"))
     assert np.allclose(again.send("recall", "wild"), second, atol=1e-6)
-    again.engine.close()
 
 
 def test_a_values_list_of_the_wrong_length_is_a_load_error(tmp_path):
@@ -189,7 +187,6 @@ def test_a_model_that_cannot_encode_still_sizes_the_explorer(tmp_path, sound_fil
     assert rig.out.shape == (5,)
     rig.engine.do(SetParam("explorer", "sound", sound_file.name))
     assert "the model has no encode method" in rig.engine.runtime["explorer"].last_error
-    rig.engine.close()
 
 
 def test_points_from_sound_are_the_most_distinct_frames_in_time_order(tmp_path, model_file,
@@ -212,29 +209,21 @@ def test_points_from_sound_are_the_most_distinct_frames_in_time_order(tmp_path, 
     sound_file.unlink()                                        # candidates were saved: no re-encode
     again = Rig(load(tmp_path / "p.yaml"))
     assert list(again.node.candidates()) == ["tones-1", "tones-2", "tones-3"]
-    again.engine.close()
 
 
 def test_sound_is_encoded_in_the_background_on_a_live_engine(tmp_path, model_file, sound_file):
     text = explorer_patch(f"model: {model_file.name}, sound: {sound_file.name}, points: 2")
     engine = load(tmp_path / "p.yaml", text, virtual=False)
     engine.start()
-    try:
-        node = engine.runtime["explorer"].node
-        deadline = time.monotonic() + 30
-        while not node.candidates() and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert list(node.candidates()) == ["tones-1", "tones-2"]
-        engine.do(SetParam("explorer", "points", 3))           # a live change re-encodes
-        while len(node.candidates()) != 3 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert len(node.candidates()) == 3 and not node.report()["encoding"]
-    finally:
-        engine.close()
+    node = engine.runtime["explorer"].node
+    wait_for(lambda: node.candidates(), "the sound encoded")
+    assert list(node.candidates()) == ["tones-1", "tones-2"]
+    engine.do(SetParam("explorer", "points", 3))           # a live change re-encodes
+    wait_for(lambda: len(node.candidates()) == 3, "the sound encoded again")
+    assert len(node.candidates()) == 3 and not node.report()["encoding"]
 
 
 def test_sound_without_a_model_is_reported(tmp_path, sound_file):
     rig = Rig(load(tmp_path / "p.yaml", explorer_patch(f"sound: {sound_file.name}")))
     assert "points from sound need a model" in rig.engine.runtime["explorer"].last_error
     assert rig.out.shape == (8,)                               # the explorer still works
-    rig.engine.close()

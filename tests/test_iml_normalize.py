@@ -155,7 +155,6 @@ def test_the_fit_is_saved_with_the_patch_as_flucoma_json(tmp_path, data):
     assert saved["low"] == 25 and saved["high"] == 75 and len(saved["median"]) == 3
     again = Rig(path)
     assert again.node.report()["fitted"] and np.allclose(again.feed(data[3:4]), expected)
-    again.engine.close()
 
 
 def test_a_bad_saved_scaler_fails_the_node_and_saving_keeps_it(tmp_path):

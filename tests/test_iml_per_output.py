@@ -89,7 +89,6 @@ def test_regress_trains_runs_and_reopens_with_a_model_per_output(tmp_path):
     reopened.send("run", 1.0)
     reopened.post("x", [0, 1])
     assert reopened.out[:2].tolist() == [7, 8]
-    reopened.engine.close()
 
 
 def test_outputs_that_do_not_match_the_target_fail_the_training_and_say_why():
@@ -99,4 +98,3 @@ def test_outputs_that_do_not_match_the_target_fail_the_training_and_say_why():
     assert "outputs lists 2 regressors but the target has 3 values" in \
         d.map.report()["last_training"]
     assert not d.map.report()["trained"]
-    d.engine.close()

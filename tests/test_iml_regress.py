@@ -7,7 +7,6 @@ import json
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -87,7 +86,6 @@ def test_target_passes_through_until_running_then_predictions_come_out():
     assert d.out.tolist() == [1, 2, 3]
     d.send("run", 0.0)
     assert d.out.tolist() == [9, 9, 9]
-    d.engine.close()
 
 
 def test_a_new_target_is_heard_at_once_and_record_pairs_what_is_playing():
@@ -104,7 +102,6 @@ def test_a_new_target_is_heard_at_once_and_record_pairs_what_is_playing():
     sent = len(d.sink.got)
     d.post("target", [5, 5, 5])                 # running: the prediction stays
     assert len(d.sink.got) == sent and d.out.tolist() == [7, 7, 7]
-    d.engine.close()
 
 
 def test_record_while_records_every_x_and_delete_last_removes_that_round():
@@ -126,7 +123,6 @@ def test_record_while_records_every_x_and_delete_last_removes_that_round():
     d.pair([0, 0], [0, 0, 0])
     d.send("clear")
     assert d.map.report()["examples"] == 0
-    d.engine.close()
 
 
 def test_train_without_examples_is_a_warning_not_an_error(caplog):
@@ -136,7 +132,6 @@ def test_train_without_examples_is_a_warning_not_an_error(caplog):
     assert rn.status == "ok" and rn.errors == 0
     assert "train: no examples yet; record some first" in caplog.text
     assert "Traceback" not in caplog.text
-    d.engine.close()
 
 
 def test_bad_commands_flag_the_node_with_a_clear_message_and_record_nothing():
@@ -148,7 +143,6 @@ def test_bad_commands_flag_the_node_with_a_clear_message_and_record_nothing():
     d.post("x", [np.nan, 0])
     d.send("record")
     assert "NaN" in rn.last_error and d.map.report()["examples"] == 1
-    d.engine.close()
 
 
 @pytest.mark.parametrize("algorithm", ["mlp", "knn", "linear", "poly"])
@@ -171,7 +165,6 @@ def test_save_then_load_gives_identical_predictions(tmp_path, algorithm):
     again = Driver(make(f"algorithm: {algorithm}", path=tmp_path / "p.yaml"))
     assert np.array_equal(again.map.predict(queries), before)
     assert again.map.report()["examples"] == 12
-    again.engine.close()
 
 
 def test_flucoma_files_written_by_hand_load_and_predict(tmp_path):
@@ -197,7 +190,6 @@ def test_flucoma_files_written_by_hand_load_and_predict(tmp_path):
     assert d.map.report()["running"] and np.allclose(d.out, expected, atol=1e-6)
     d.pair([2, 2], [1, 1, 1])                   # a new example joins the hand-written ones
     assert d.map.examples()[0][-1].startswith("r")
-    d.engine.close()
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh"])  # NaN weights; an exploding loss
@@ -219,7 +211,6 @@ def test_nan_rollback_keeps_the_previous_regressor(tmp_path, activation):
     assert "kept the previous regressor" in d.map.report()["last_training"]
     assert np.array_equal(d.map.predict(queries), good)
     assert (tmp_path / "p.data" / "map" / "mlp.json").read_bytes() == saved
-    d.engine.close()
 
 
 def test_train_more_continues_from_the_current_weights():
@@ -234,7 +225,6 @@ def test_train_more_continues_from_the_current_weights():
     assert d.map.report()["loss"] < 0.5 * first
     d.send("train")                             # from scratch again: same seed, same result
     assert d.map.report()["loss"] == pytest.approx(first, rel=1e-9)
-    d.engine.close()
 
 
 def test_training_runs_in_the_background_while_the_control_thread_ticks_and_cancel_stops_it():
@@ -256,24 +246,19 @@ links:
     for xi, yi in zip(x, y):
         node._store.add(xi, yi, node._store.new_round())
     engine.start()
-    try:
-        engine.send("map", "train")
-        deadline = time.monotonic() + 30
-        while not node.report()["loss_history"] and time.monotonic() < deadline:
-            time.sleep(0.02)
-        ticks = engine.runtime["ticks"].node.got
-        seen = len(ticks)
-        wait_for(lambda: len(ticks) > seen + 10, "the control thread ticking while it trains")
-        report = node.report()
-        assert report["training"] and 0 < report["progress"] < 1
-        engine.send("map", "cancel")
-        assert node._trainer.wait(timeout=30)
-        report = node.report()
-        assert not report["training"] and not report["trained"]
-        assert report["last_training"].startswith("training cancelled")
-        assert report["progress"] < 0.01
-    finally:
-        engine.close()
+    engine.send("map", "train")
+    wait_for(lambda: node.report()["loss_history"], "the first training loss")
+    ticks = engine.runtime["ticks"].node.got
+    seen = len(ticks)
+    wait_for(lambda: len(ticks) > seen + 10, "the control thread ticking while it trains")
+    report = node.report()
+    assert report["training"] and 0 < report["progress"] < 1
+    engine.send("map", "cancel")
+    assert node._trainer.wait(timeout=30)
+    report = node.report()
+    assert not report["training"] and not report["trained"]
+    assert report["last_training"].startswith("training cancelled")
+    assert report["progress"] < 0.01
 
 
 def test_predict_and_examples_are_safe_from_another_thread():
@@ -298,7 +283,6 @@ def test_predict_and_examples_are_safe_from_another_thread():
         d.pair([i, 1], [0, 0, 0])
     thread.join()
     assert not errors and d.map.report()["examples"] == 210
-    d.engine.close()
 
 
 def test_a_bad_file_fails_the_node_clearly_and_saving_leaves_the_files_alone(tmp_path):
@@ -316,7 +300,6 @@ def test_a_bad_file_fails_the_node_clearly_and_saving_leaves_the_files_alone(tmp
     engine.save()
     assert (folder / "outputs.json").read_text() == bad
     assert sorted(p.name for p in folder.iterdir()) == ["inputs.json", "outputs.json"]
-    engine.close()
 
 
 def test_a_model_trained_while_running_is_heard_without_waiting_for_the_next_x():
@@ -328,15 +311,10 @@ def test_a_model_trained_while_running_is_heard_without_waiting_for_the_next_x()
     d.post("x", [1, 1])
     assert d.out.tolist() == [9, 9, 9]
     engine.start()
-    try:
-        engine.send("map", "run", 1.0)
-        engine.send("map", "train")
-        deadline = time.monotonic() + 30
-        while not (d.sink.got and d.out.tolist() == [4, 5, 6]) and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert d.out.tolist() == [4, 5, 6]   # the latest x was [1, 1]
-    finally:
-        engine.close()
+    engine.send("map", "run", 1.0)
+    engine.send("map", "train")
+    wait_for(lambda: d.sink.got and d.out.tolist() == [4, 5, 6],
+             "the trained model's answer to the latest x, [1, 1]")
 
 
 def test_autorun_trains_examples_shipped_without_a_model_as_the_patch_opens(tmp_path):
@@ -349,7 +327,6 @@ def test_autorun_trains_examples_shipped_without_a_model_as_the_patch_opens(tmp_
     d.post("target", [0, 0, 0])
     d.post("x", [1, 1])
     assert d.out.tolist() == [4, 5, 6]
-    d.engine.close()
 
 
 def test_run_without_a_model_warns_once_per_switch_on_and_says_why(caplog):
@@ -366,7 +343,6 @@ def test_run_without_a_model_warns_once_per_switch_on_and_says_why(caplog):
         d.send("run", 1.0)
     assert [r.getMessage() for r in caplog.records] == [
         "run: nothing trained yet (1 examples); the target passes through until you train"]
-    d.engine.close()
 
 
 def test_a_live_regress_node_loads_its_training_library_before_the_first_train():
@@ -400,7 +376,6 @@ def test_delete_removes_examples_by_id_and_the_journal_keeps_it(tmp_path):
     d.engine.close()
     reopened = Driver(make("algorithm: knn", path=tmp_path / "p.yaml"))
     assert reopened.map.examples()[0] == [ids[0], ids[2]]
-    reopened.engine.close()
 
 
 def test_only_the_params_of_the_chosen_algorithm_apply():

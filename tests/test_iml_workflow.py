@@ -109,4 +109,3 @@ def test_explore_record_train_run_then_return_to_each_pose(tmp_path, algorithm, 
     again.pose(np.mean(POSES[:2], axis=0))
     again.wait(0.5)
     assert np.allclose(again.output, between, atol=1e-6)
-    again.engine.close()

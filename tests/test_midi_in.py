@@ -2,15 +2,13 @@
 
 This machine has no ALSA sequencer, but python-rtmidi's JACK API opens virtual
 ports on a JACK server started with the dummy driver, and messages sent from one
-arrive at the other (docs/architecture.md, "MIDI without hardware"). The server belongs to
-this module (its own name, stopped by pid at the end), independent of any other
-JACK server the suite runs.
+arrive at the other (docs/architecture.md, "MIDI without hardware"). The server is the
+session's one JACK server (``jack_server`` in conftest.py), the one audio plays to.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 
@@ -27,55 +25,21 @@ DEADLINE_S = 10.0
 PEER_CLIENT = "ngtest-controller"
 
 
-@pytest.fixture(scope="module")
-def jack_server() -> Iterator[str]:
-    """A JACK server with the dummy driver, its name in JACK_DEFAULT_SERVER."""
-    name = f"ng-midi-{os.getpid()}"
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("JACK_DEFAULT_SERVER", name)
-        env.setenv("JACK_NO_START_SERVER", "1")  # a missing server is an error, not a spawn
-        server = subprocess.Popen(["jackd", "-n", name, "-d", "dummy", "-r", "48000", "-p", "256"],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            ready = subprocess.run(["jack_wait", "-w", "-t", "10"], capture_output=True, text=True)
-            if ready.returncode != 0:
-                pytest.fail(f"jackd -n {name} did not start (exit code {server.poll()}): "
-                            f"{ready.stdout}{ready.stderr}")
-            yield name
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-
-
 @pytest.fixture
 def controller(jack_server: str) -> Iterator[rtmidi.MidiOut]:
     """A MIDI controller stand-in: a virtual output port ``faders`` on the JACK server."""
     out = rtmidi.MidiOut(rtapi=rtmidi.API_UNIX_JACK, name=PEER_CLIENT)
-    out.open_virtual_port("faders")
-    yield out
-    out.close_port()
-    out.delete()
-
-
-_opened: list[Engine] = []
+    try:
+        out.open_virtual_port("faders")
+        yield out
+    finally:
+        out.close_port()
+        out.delete()
 
 
 def open_patch(text: str) -> Engine:
-    """An opened engine on a virtual clock, closed after the test even if it fails."""
-    engine = engine_from(text)
-    _opened.append(engine)
-    return engine
-
-
-@pytest.fixture(autouse=True)
-def close_engines() -> Iterator[None]:
-    yield
-    while _opened:
-        _opened.pop().close()
+    """An opened engine on a virtual clock (conftest closes it after the test)."""
+    return engine_from(text)
 
 
 def pump(engine: Engine, until: Callable[[], bool]) -> None:

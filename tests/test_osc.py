@@ -84,28 +84,16 @@ class Peer:
 @pytest.fixture
 def peer() -> Iterator[Peer]:
     p = Peer()
-    yield p
-    p.close()
-
-
-_opened: list[Engine] = []
+    try:
+        yield p
+    finally:
+        p.close()
 
 
 def open_patch(text: str) -> Engine:
-    """An opened engine on a virtual clock, closed after the test even if it fails."""
-    engine = engine_from(text)
-    _opened.append(engine)
-    return engine
-
-
-@pytest.fixture(autouse=True)
-def no_thread_left() -> Iterator[None]:
-    """Every test leaves the threads as it found them."""
-    before = set(threading.enumerate())
-    yield
-    while _opened:
-        _opened.pop().close()
-    assert set(threading.enumerate()) - before == set()
+    """An opened engine on a virtual clock (conftest closes it after the test and
+    checks that every thread the test started has ended)."""
+    return engine_from(text)
 
 
 # -- osc-in ---------------------------------------------------------------------------
@@ -470,4 +458,3 @@ nodes:
     tx = engine.runtime["tx"]
     assert tx.status == "failed"
     assert "cannot send OSC to no-such-host.invalid:12000: unknown host" in tx.last_error
-    engine.close()

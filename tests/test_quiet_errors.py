@@ -20,6 +20,8 @@ import pytest
 from nodegraph.context import RateLimit
 from nodes.iml.dataset import MAX_EXAMPLES, ExampleStore
 
+from engine_helpers import wait_for
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -58,17 +60,18 @@ links:
   - point.out -> dec.latent
   - dec.audio -> out.audio
 """)
-    report = tmp_path / "r.json"
+    report, take = tmp_path / "r.json", tmp_path / "take.wav"
     proc = nodegraph("run", str(patch), "--offline", "--duration", "100000", "--report",
-                     str(report))
+                     str(report), "--out", str(take))
     deadline = time.monotonic() + 120
     lines = []
-    while time.monotonic() < deadline:  # wait until it renders
+    while time.monotonic() < deadline:  # wait until it runs
         line = proc.stderr.readline()
         lines.append(line)
         if "running" in line or not line:
             break
-    time.sleep(1.0)
+    wait_for(lambda: take.exists() and take.stat().st_size > 100_000 or proc.poll() is not None,
+             "a second of the render written")
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=120)
     err = "".join(lines) + err

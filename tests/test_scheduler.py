@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -13,7 +12,7 @@ from nodegraph.clock import VirtualClock
 from nodegraph.engine import Engine
 from nodegraph.patch import parse_patch
 
-from engine_helpers import engine_from, registry
+from engine_helpers import engine_from, registry, wait_for
 
 DIAMOND = """\
 format: nodegraph/1
@@ -37,7 +36,6 @@ def test_diamond_runs_the_join_once_per_tick_with_both_sides_updated():
         engine.scheduler.post(src, "out", value, t=float(i))
         engine.scheduler.run_pending()
     assert [(a, b) for a, b, _ in join.calls] == [(1.0, 1.0), (2.0, 2.0), (3.0, 3.0)]
-    engine.close()
 
 
 def test_messages_to_one_port_are_never_merged():
@@ -48,7 +46,6 @@ def test_messages_to_one_port_are_never_merged():
     engine.scheduler.post(src, "out", 2.0, t=0.0)
     assert engine.scheduler.run_pending() == 2
     assert [a for a, _, _ in join.calls] == [1.0, 2.0]
-    engine.close()
 
 
 def test_cold_inlet_stores_without_triggering():
@@ -72,7 +69,6 @@ links:
     s.run_pending()
     assert [v for v, _ in rt["out"].node.got] == [11.0]
     assert rt["add"].inputs.changed == set()
-    engine.close()
 
 
 def test_outputs_carry_the_source_timestamp():
@@ -81,7 +77,6 @@ def test_outputs_carry_the_source_timestamp():
     engine.scheduler.post(engine.runtime["src"], "out", 1.0, t=123.5)
     engine.scheduler.run_pending()
     assert engine.runtime["sink"].node.got == [(2.0, 123.5)]
-    engine.close()
 
 
 def test_messages_carry_their_source_node_type():
@@ -108,7 +103,6 @@ links:
     assert engine.runtime["sink"].node.sources == ["t-emit", "send"]
     # through nodes that run on it, a message keeps its source; a delay posts anew
     assert engine.runtime["later"].node.sources == ["delay", "delay"]
-    engine.close()
 
 
 def test_a_raising_node_is_flagged_and_the_rest_keeps_running():
@@ -136,7 +130,6 @@ links:
     assert rt["boom"].errors == 1 and rt["boom"].status == "ok"
     report = engine.report()
     assert report["nodes"]["boom"]["errors"] == 1
-    engine.close()
 
 
 def test_a_node_that_fails_to_open_is_left_out():
@@ -155,7 +148,6 @@ links:
     engine.scheduler.post(rt["src"], "out", 5.0)
     engine.scheduler.run_pending()
     assert rt["sink"].node.got[0][0] == 5.0
-    engine.close()
 
 
 class HalfOpen(Node):
@@ -214,7 +206,6 @@ links:
     engine.scheduler.run_pending()
     assert "sent 2 values, declared 3" in engine.runtime["w"].last_error
     assert engine.runtime["sink"].node.got == []
-    engine.close()
 
 
 def test_feedback_loop_through_delay_counts_one_step_per_tick():
@@ -236,7 +227,6 @@ links:
         s.post(rt["src"], "out", 1.0)
         s.run_pending()
     assert [v for v, _ in rt["sink"].node.got] == [1.0, 2.0, 3.0]
-    engine.close()
 
 
 def test_metro_and_timed_delay_on_a_virtual_clock():
@@ -259,7 +249,6 @@ links:
     # delayed messages keep their source timestamp and arrive 50 ms later
     assert [t for _, t in later] == pytest.approx([0.1 * i for i in range(10)])
     assert engine.clock.now() == pytest.approx(1.0)
-    engine.close()
 
 
 def test_constant_param_edit_sends_the_new_value():
@@ -277,7 +266,6 @@ links:
     engine.scheduler.run_pending()
     got = [v.tolist() for v, _ in engine.runtime["sink"].node.got]
     assert got == [[1.0, 2.0], [3.0, 4.0]]
-    engine.close()
 
 
 def test_realtime_start_stop_leaves_no_thread_and_closes_nodes():
@@ -290,8 +278,9 @@ nodes:
 links:
   - m.bang -> sink.in
 """, virtual=False)
+    sink = engine.runtime["sink"].node
     engine.start()
-    time.sleep(0.3)
+    wait_for(lambda: len(sink.got) >= 3, "three metro bangs")
     engine.close()
     assert set(threading.enumerate()) == before
     assert engine.runtime == {}
@@ -308,12 +297,11 @@ links:
 """, virtual=False)
     sink = engine.runtime["sink"].node
     engine.start()
-    time.sleep(0.5)
+    wait_for(lambda: len(sink.got) >= 20, "20 metro bangs")
     engine.stop()
     stamps = np.array([t for _, t in sink.got])
     assert len(stamps) >= 20
     assert np.allclose(np.diff(stamps), 0.010, atol=1e-9)  # scheduled times, no drift
-    engine.close()
 
 
 def test_engine_send_reaches_an_inlet():
@@ -331,7 +319,6 @@ links:
     assert [v for v, _ in engine.runtime["sink"].node.got] == [3.0]
     with pytest.raises(KeyError, match="inlets: a, b"):
         engine.send("add", "c", 1.0)
-    engine.close()
 
 
 def test_offline_needs_a_virtual_clock():
@@ -358,4 +345,3 @@ links:
     engine.scheduler.run_pending()
     assert engine.runtime["sink"].node.got == [(4.0, 4.0), (9.0, 9.0)]
     assert engine.report()["nodes"]["cam"]["dropped"] == 4
-    engine.close()

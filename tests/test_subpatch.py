@@ -115,7 +115,6 @@ def test_the_engine_runs_the_flattened_graph(folder):
     assert values["a"] == [[5, 10]] and values["b"] == [[1, 2]] and values["d"] == [[-0.5, -1]]
     # v1's send reaches v1's receive only: names are local to the instance
     assert values["c"] == [[5, 10]]
-    engine.close()
 
 
 def test_subpatch_nodes_describe_their_ports_and_params(folder):
@@ -137,7 +136,6 @@ def test_an_abstraction_checks_and_runs_on_its_own(folder):
     engine.send("x", "in", np.array([1.0], np.float32))
     engine.scheduler.run_pending()
     assert engine.runtime["y"].last_out["out"].tolist() == [2.0]
-    engine.close()
 
 
 def test_include_params_follow_edits_and_overrides(folder):
@@ -164,7 +162,6 @@ def test_removing_and_adding_subpatch_nodes_undoes_exactly(folder):
         assert engine.undo() and dump_patch(engine.patch) == before
     engine.do(AddNode("v3", "", {"gain": 3.0}, include="voice.yaml"))
     assert engine.runtime["v3/s"].node.out_hi == 3.0
-    engine.close()
 
 
 def test_dollar_dollar_is_a_literal_dollar(tmp_path):

@@ -94,7 +94,6 @@ def test_a_late_graph_skips_frames_instead_of_queueing_them():
     engine.scheduler.run_pending()
     assert [t for _, t in sink.got] == [0.0, pytest.approx(1.0)]  # frames 1–9 skipped
     assert cam.node.report()["dropped"] == 9
-    engine.close()
 
 
 def test_video_file_delivers_every_frame_with_its_timestamp(tmp_path):
@@ -105,7 +104,6 @@ def test_video_file_delivers_every_frame_with_its_timestamp(tmp_path):
     assert levels(f for f, _ in sink.got) == list(range(12)) + list(range(9))  # then loops
     assert [t for _, t in sink.got] == pytest.approx([n / 25.0 for n in range(21)])
     assert sink.got[0][0].shape == (120, 160, 3)
-    engine.close()
 
 
 def test_video_file_can_end_the_run(tmp_path):
@@ -118,7 +116,6 @@ def test_video_file_can_end_the_run(tmp_path):
     report = engine.report()
     assert report["ended_by"] == "cam: video file clip.avi finished"
     assert report["vision"]["nodes"]["cam"]["ended"] is True
-    engine.close()
 
 
 def test_missing_or_unreadable_file_fails_the_node_with_a_clear_message(tmp_path):
@@ -130,7 +127,6 @@ def test_missing_or_unreadable_file_fails_the_node_with_a_clear_message(tmp_path
     junk.write_bytes(b"not a video at all" * 100)
     engine, cam, _ = camera_engine(f"{{source: {junk}}}")
     assert cam.status == "failed" and "OpenCV cannot read" in cam.last_error
-    engine.close()
 
 
 def test_a_missing_device_gives_the_clear_error():
@@ -140,7 +136,6 @@ def test_a_missing_device_gives_the_clear_error():
         "OSError: camera device '/dev/video-none' could not be opened: is it plugged in and not "
         "used by another program? (/dev/video-none must exist and be readable; "
         "source: test-face needs no camera)")
-    engine.close()
 
 
 def test_a_missing_device_is_retried_while_the_graph_runs_on():

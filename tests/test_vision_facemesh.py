@@ -92,7 +92,6 @@ def test_a_frame_that_is_not_rgb_flags_the_node_and_it_recovers():
     engine.send("face", "frame", data.astronaut())
     engine.scheduler.run_pending()
     assert face.status == "ok" and engine.runtime["present"].node.got[-1][0] == 1.0
-    engine.close()
 
 
 def wheel_models_as_task(path: Path) -> Path:
@@ -123,7 +122,6 @@ def test_a_tasks_model_file_is_used_and_adds_a_labelled_blendshapes_outlet(tmp_p
     assert engine.runtime["face"].status == "ok"
     marks = engine.runtime["marks"].node.got
     assert len(marks) == 2 and marks[0][0].shape == (478, 3)
-    engine.close()
 
 
 def test_a_bad_model_path_fails_the_node_and_says_what_to_give(tmp_path):
@@ -135,7 +133,6 @@ def test_a_bad_model_path_fails_the_node_and_says_what_to_give(tmp_path):
     not_zip.write_text("hello")
     engine = engine_from(FACEMESH.format(params=f"{{model: {not_zip}}}"))
     assert "is not a MediaPipe .task bundle" in engine.runtime["face"].last_error
-    engine.close()
 
 
 def test_landmark_links_are_checked_at_load():

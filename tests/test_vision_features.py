@@ -142,7 +142,6 @@ def features_of():
 
     run(Pose())
     yield run
-    engine.close()
 
 
 def test_yaw_sign_follows_the_head_turn(features_of):

@@ -53,7 +53,6 @@ def test_empty_vectors_give_empty_output_or_a_clear_error(node, inlet, expected)
         assert [np.asarray(v).tolist() for v in got(engine)][-1] == expected
     else:
         assert got(engine) == [] and expected in rn.last_error
-    engine.close()
 
 
 @pytest.mark.parametrize("node,inlet,_", NODES, ids=[n[0] for n in NODES])
@@ -64,4 +63,3 @@ def test_nan_inputs_are_refused_with_a_message_naming_the_inlet(node, inlet, _):
     rn = engine.runtime["n"]
     assert got(engine) == [] and rn.status == "error"
     assert f"inlet '{inlet}' received 1 NaN/infinite value(s)" in rn.last_error
-    engine.close()

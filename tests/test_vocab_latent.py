@@ -22,7 +22,6 @@ def test_latent_adjust_scales_then_offsets_each_dimension():
     engine.do(SetParam("n", "offset", [0.0, 1.0, 0.0]))  # live knob change
     feed(engine, "n", "in", vec(1, 2, 3))
     assert got(engine)[1].tolist() == [1.0, 1.0, -6.0]
-    engine.close()
 
 
 def test_latent_adjust_sizes_are_checked_at_load():
@@ -41,7 +40,6 @@ def test_jitter_with_zero_amount_passes_through_and_resends_on_its_interval():
     engine.run_offline(0.3)
     assert [v.tolist() for v in got(engine)] == [[1, 2]] * 4
     assert stamps(engine)[1:] == pytest.approx([0.15, 0.25, 0.35])
-    engine.close()
 
 
 def jittered(params: str) -> np.ndarray:
@@ -68,7 +66,6 @@ def test_jitter_only_on_input_when_interval_is_zero():
     engine.run_offline(1.0)
     feed(engine, "n", "in", vec(1))
     assert len(got(engine)) == 2 and got(engine)[0][0] != got(engine)[1][0]
-    engine.close()
 
 
 INTERP = """\
@@ -87,7 +84,6 @@ def test_interpolate_waits_for_both_points_then_follows_mix():
     feed(engine, "n", "b", vec(4, 20))
     feed(engine, "n", "mix", 1.5)
     assert [v.tolist() for v in got(engine)] == [[1, 12.5], [6, 25]]
-    engine.close()
 
 
 def test_slerp_keeps_the_length_of_orthogonal_unit_vectors():

@@ -52,7 +52,6 @@ def test_scale_curve_overflow_far_outside_the_range_is_an_error_not_inf():
     feed(engine, "n", "in", vec(1000.0))
     rn = engine.runtime["n"]
     assert got(engine) == [] and rn.status == "error" and "set clip: true" in rn.last_error
-    engine.close()
 
 
 @pytest.mark.parametrize("params,param,words", [
@@ -92,7 +91,6 @@ def test_map_with_a_wrong_size_at_run_time_flags_the_node():
     engine = rig(one_node("{type: map, params: {out_hi: [1.0, 2.0]}}"))
     feed(engine, "n", "in", vec(1, 2, 3))
     assert got(engine) == [] and "has 2 values but the input has 3" in engine.runtime["n"].last_error
-    engine.close()
 
 
 def test_clip_limits_and_refuses_a_reversed_range():
@@ -117,4 +115,3 @@ def test_nan_or_non_numeric_input_flags_the_node_and_holds_its_output(node, bad)
     assert rn.status == "error" and "inlet 'in'" in rn.last_error
     feed(engine, "n", "in", vec(0.25))
     assert len(got(engine)) == 2 and rn.status == "ok"
-    engine.close()

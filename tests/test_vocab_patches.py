@@ -26,11 +26,8 @@ def test_patch_checks_is_canonical_and_renders_without_errors(path):
     check_patch(patch, default_registry())
     assert dump_patch(patch) == path.read_text()
     engine = Engine.load(path, clock=VirtualClock())
-    try:
-        engine.run_offline(5.0)
-        report = engine.report()
-    finally:
-        engine.close()
+    engine.run_offline(5.0)
+    report = engine.report()
     bad = {i: n["last_error"] for i, n in report["nodes"].items() if n["errors"]}
     assert not bad
     probes = [n for n in report["nodes"].values() if n["type"] == "print"]

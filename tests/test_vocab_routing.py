@@ -24,7 +24,6 @@ def test_select_dims_reorders_repeats_and_counts_from_the_end():
     feed(engine, "n", "in", vec(1, 2))
     assert len(got(engine)) == 1
     assert "dims [2] out of range for a vector of 2 values" in engine.runtime["n"].last_error
-    engine.close()
 
 
 def test_select_dims_keeps_the_chosen_labels_and_checks_range_at_load():
@@ -48,7 +47,6 @@ def test_concat_waits_for_every_part_then_joins_once_per_tick():
     engine.send("n", "in2", vec(4))
     engine.scheduler.run_pending()
     assert [v.tolist() for v in got(engine)] == [[1, 2, 3, 4]]
-    engine.close()
 
 
 def test_concat_adds_sizes_and_joins_labels():
@@ -87,7 +85,6 @@ def test_gate_sends_out_of_the_selected_outlet_and_closes_on_zero():
     feed(engine, "g", "in", 5.0)
     assert got(engine, "a") == [1.0] and got(engine, "b") == [2.0, 4.0]
     assert engine.runtime["g"].node.report() == {"open": 0}
-    engine.close()
 
 
 def test_gate_initial_must_name_an_outlet():
@@ -115,7 +112,6 @@ def test_switch_passes_only_the_selected_input_and_resends_on_select():
     feed(engine, "s", "select", 0)
     feed(engine, "s", "in2", vec(33))
     assert [v.tolist() for v in got(engine)] == [[1], [2], [22]]
-    engine.close()
 
 
 def test_switch_inputs_must_agree_in_size():
@@ -184,7 +180,6 @@ def test_send_reaches_receives_of_the_same_name_on_a_later_tick():
     assert [v.tolist() for v in got(engine, "a")] == [[1, 2]] == [v.tolist() for v in got(engine, "b")]
     assert stamps(engine, "a") == [42.0] and got(engine, "c") == []
     assert engine.runtime["s"].node.report() == {"unheard": 0}
-    engine.close()
 
 
 def test_send_without_receivers_counts_unheard_and_global_scope_is_separate():
@@ -193,7 +188,6 @@ def test_send_without_receivers_counts_unheard_and_global_scope_is_separate():
                  "links:\n  - r.out -> a.in\n")
     feed(engine, "s", "in", 1.0)
     assert got(engine, "a") == [] and engine.runtime["s"].node.report() == {"unheard": 1}
-    engine.close()
 
 
 def test_send_receive_loop_runs_one_step_per_tick():
@@ -204,7 +198,6 @@ def test_send_receive_loop_runs_one_step_per_tick():
     engine.send("add", "a", 0.0)
     assert engine.scheduler.run_pending(max_ticks=6) == 6
     assert got(engine, "seen") == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
-    engine.close()
 
 
 def test_receive_follows_a_renamed_channel():

@@ -32,7 +32,6 @@ def test_line_jumps_first_then_glides_in_grains_to_the_exact_target():
     assert values[1:] == [pytest.approx([0.3, 13]), pytest.approx([0.6, 16]),
                           pytest.approx([0.9, 19]), [1, 20]]
     assert len(got(engine, "done")) == 2 and stamps(engine, "done")[1] == pytest.approx(0.15)
-    engine.close()
 
 
 def test_line_time_inlet_applies_to_the_next_target_only_and_zero_jumps():
@@ -44,7 +43,6 @@ def test_line_time_inlet_applies_to_the_next_target_only_and_zero_jumps():
     feed(engine, "n", "target", vec(6))  # back to 100 ms
     engine.run_offline(0.2)
     assert len(got(engine)) == 2 + 4 and got(engine)[-1].tolist() == [6]
-    engine.close()
 
 
 def test_line_retargets_mid_glide_from_where_it_is():
@@ -60,7 +58,6 @@ def test_line_retargets_mid_glide_from_where_it_is():
     assert stamps(engine)[3] == pytest.approx(0.09) and values[3] == pytest.approx(6 * 0.75)
     assert values[-1] == 0 and stamps(engine)[-1] == pytest.approx(0.165)
     assert len(got(engine, "done")) == 2  # the first jump and the last glide
-    engine.close()
 
 
 def test_line_keeps_stepping_while_targets_stream_in_faster_than_its_grain():
@@ -71,7 +68,6 @@ def test_line_keeps_stepping_while_targets_stream_in_faster_than_its_grain():
         engine.run_offline(0.01)
     steps = stamps(engine)[1:]
     assert len(steps) == 10 and steps == pytest.approx([0.03 * k for k in range(1, 11)])
-    engine.close()
 
 
 def test_line_size_change_jumps_and_nan_target_is_refused():
@@ -81,7 +77,6 @@ def test_line_size_change_jumps_and_nan_target_is_refused():
     assert got(engine)[-1].tolist() == [1, 2]
     feed(engine, "n", "target", vec(np.nan, 0))
     assert "NaN" in engine.runtime["n"].last_error and len(got(engine)) == 2
-    engine.close()
 
 
 def test_change_drops_repeats_within_tolerance():
@@ -91,7 +86,6 @@ def test_change_drops_repeats_within_tolerance():
         feed(engine, "n", "in", value)
     out = [v.tolist() if isinstance(v, np.ndarray) else v for v in got(engine)]
     assert out == [[1, 2], [pytest.approx(1.2), 2], [pytest.approx(1.2)], 3.0, "a", "b", True]
-    engine.close()
 
 
 THRESHOLD = """\
@@ -113,7 +107,6 @@ def test_threshold_bangs_on_crossings_and_ignores_chatter_in_the_dead_band():
         feed(engine, "n", "in", vec(0, value))
     assert got(engine, "state") == [1.0, 0.0, 1.0, 0.0, 1.0]
     assert len(got(engine, "up")) == 2 and len(got(engine, "down")) == 2
-    engine.close()
 
 
 def test_threshold_dim_must_exist():
@@ -151,7 +144,6 @@ def test_random_restarts_when_the_seed_changes():
     engine.do(SetParam("n", "seed", 1))
     feed(engine, "n", "bang")
     assert got(engine)[0].tolist() == got(engine)[1].tolist()
-    engine.close()
 
 
 def noise_run(params: str, seconds: float) -> tuple[np.ndarray, list[float]]:
@@ -193,4 +185,3 @@ def test_noise_toggle_stops_and_starts():
     feed(engine, "n", "toggle", 0.0)
     engine.run_offline(1.0)
     assert stamps(engine) == pytest.approx([0.5, 0.6, 0.7])
-    engine.close()

@@ -108,8 +108,7 @@ def session(request, tmp_path) -> Iterator[tuple[Engine, WekinatorPeer]]:
         engine.start()
         yield engine, peer
     finally:
-        engine.close()
-        peer.close()
+        peer.close()  # the engine is closed by conftest, after this
 
 
 def test_a_wekinator_sender_records_trains_and_runs_unchanged(session):
@@ -231,7 +230,6 @@ links:
     send(rn, "stop", True, 9.0)
     assert got()[4:] == [0.0]
     assert engine.runtime["state"].node.report() == {"on": False}
-    engine.close()
 
 
 @pytest.mark.parametrize("switch, x_time, recorded", [
@@ -257,4 +255,3 @@ nodes:
     engine.scheduler.run_pending()
     assert rn.status != "error", rn.last_error
     assert rn.node.report()["examples"] == recorded
-    engine.close()

@@ -47,7 +47,6 @@ def test_a_symlink_out_of_the_folder_is_outside_too(home, tmp_path):
     (home / "link").symlink_to(tmp_path / "away")
     engine = engine_for(home, WAV.format("link/out.wav"))
     assert engine.runtime["w"].status == "failed"
-    engine.close()
 
 
 def test_allow_write_lets_the_patch_write_there(home, tmp_path):

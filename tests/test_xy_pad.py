@@ -8,7 +8,7 @@ import pytest
 from nodegraph.edits import SetParam
 from nodegraph.errors import PatchError
 
-from editor_helpers import FakeInput, run_scenario, xvfb_display  # noqa: F401 (a fixture)
+from editor_helpers import FakeInput, run_scenario
 from engine_helpers import engine_from
 
 PATCH = """\
@@ -37,7 +37,6 @@ def test_the_value_param_is_sent_at_open_and_when_edited_and_the_inlet_moves_the
     engine.do(SetParam("pad", "value", [1.0, 0.0]))
     assert sent(engine)[3:] == [[1.0, 0.0]]
     assert engine.graph.port_infos["pad"]["out"].labels == ("x", "y")
-    engine.close()
 
 
 def test_a_point_that_is_not_finite_flags_the_node_and_the_last_point_stays():
@@ -46,7 +45,6 @@ def test_a_point_that_is_not_finite_flags_the_node_and_the_last_point_stays():
     assert sent(engine) == [[0.25, 0.75]]
     rn = engine.runtime["pad"]
     assert rn.status == "error" and "not a point" in rn.last_error
-    engine.close()
 
 
 @pytest.mark.parametrize("value, message", [
