@@ -27,7 +27,7 @@ demo: setup
 	@echo "  $(BIN)/nodegraph run patches/face-to-rave.yaml --set cam.source=0"
 
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 setup: $(STAMP)
 

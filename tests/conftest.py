@@ -306,3 +306,19 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         print(message, file=sys.stderr)
     if session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# -- two workers (make test) --------------------------------------------------------------
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """``make test`` runs the suite on two pytest-xdist workers (``--dist loadgroup``).
+    A module's tests run on one worker, so its module-scoped fixtures (a trained model)
+    are built once; the tests that use the session's JACK or X server all run on one
+    worker, so each server is started once per run. (pytest-xdist groups tests by
+    rewriting their node ids, which pytest 9 ignores: hence pytest 8 in the ``dev``
+    extra.)"""
+    servers = {"jack_server", "xvfb_display"} & set(getattr(item, "fixturenames", ()))
+    module = getattr(item, "module", None)
+    group = "servers" if servers else module.__name__ if module else item.nodeid
+    item.add_marker(pytest.mark.xdist_group(group))
