@@ -14,25 +14,7 @@ import pytest
 from nodes.iml import flucoma
 from nodes.iml.dataset import ExampleStore
 
-
-_stores: list[ExampleStore] = []
-
-
-def opened(folder):
-    """An opened store, closed after the test (its journal's fsync thread joined)."""
-    store = ExampleStore()
-    store.open(folder)
-    _stores.append(store)
-    return store
-
-
-@pytest.fixture(autouse=True)
-def _close_stores():
-    try:
-        yield
-    finally:
-        while _stores:
-            _stores.pop().close()
+from store_helpers import close_stores, opened  # noqa: F401 (close_stores: autouse)
 
 
 def test_a_killed_process_loses_no_recorded_example(tmp_path):

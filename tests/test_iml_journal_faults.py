@@ -19,25 +19,7 @@ import pytest
 from nodegraph.storage import STALE_AFTER_S, atomic_write_json, writable
 from nodes.iml.dataset import JOURNAL_FILE, ExampleStore
 
-
-_stores: list[ExampleStore] = []
-
-
-def opened(folder):
-    """An opened store, closed after the test (its journal's fsync thread joined)."""
-    store = ExampleStore()
-    store.open(folder)
-    _stores.append(store)
-    return store
-
-
-@pytest.fixture(autouse=True)
-def _close_stores():
-    try:
-        yield
-    finally:
-        while _stores:
-            _stores.pop().close()
+from store_helpers import close_stores, opened  # noqa: F401 (close_stores: autouse)
 
 
 def record(store, n, start=0):
