@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from nodes.iml import flucoma
-from nodes.iml.dataset import ExampleStore
 
 from store_helpers import close_stores, opened  # noqa: F401 (close_stores: autouse)
 

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from nodegraph.storage import STALE_AFTER_S, atomic_write_json, writable
-from nodes.iml.dataset import JOURNAL_FILE, ExampleStore
+from nodes.iml.dataset import JOURNAL_FILE
 
 from store_helpers import close_stores, opened  # noqa: F401 (close_stores: autouse)
 
