@@ -239,9 +239,13 @@ def test_ctrl_c_while_a_checkpoint_is_written_is_held_until_it_is_whole():
     from nodes.models.train import _interrupt_after
 
     steps = []
-    with pytest.raises(KeyboardInterrupt):
-        with _interrupt_after():
-            os.kill(os.getpid(), signal.SIGINT)
-            steps.append("written after the signal")
-    assert steps == ["written after the signal"]
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with _interrupt_after():
+                os.kill(os.getpid(), signal.SIGINT)
+                steps.append("written after the signal")
+        assert steps == ["written after the signal"]
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+    finally:
+        signal.signal(signal.SIGINT, before)
