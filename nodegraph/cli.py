@@ -31,6 +31,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from . import trust
@@ -52,10 +53,11 @@ log = logging.getLogger("nodegraph")
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    command = library_commands().get(argv[0]) if argv else None
+    commands = library_commands()
+    command = commands.get(argv[0]) if argv else None
     if command is not None and parses_own_arguments(command):
         return command.main(argv[1:])
-    parser = _parser()
+    parser = _parser(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s")
@@ -69,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(commands: dict[str, ModuleType | str]) -> argparse.ArgumentParser:
+    """The command line: the engine's commands and the libraries' ``commands``."""
     parser = argparse.ArgumentParser(prog="nodegraph", description=__doc__.split("\n")[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(metavar="COMMAND")
@@ -121,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
     nodes.set_defaults(func=cmd_nodes)
 
     add_data_parser(sub)
-    add_library_parsers(sub, library_commands())
+    add_library_parsers(sub, commands)
 
     devices = sub.add_parser("devices", help="list audio output devices")
     devices.set_defaults(func=cmd_devices)
