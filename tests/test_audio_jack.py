@@ -23,7 +23,7 @@ import soundfile as sf
 import model_builders as mb
 from audio_helpers import audio_engine, peak_hz, play_until
 from conftest import JACK_RATE
-from engine_helpers import wait_for
+from engine_helpers import free_port, wait_for
 from nodegraph.cli import main
 from nodegraph.edits import AddNode, Connect, SetParam
 from nodegraph.engine import Engine
@@ -202,7 +202,6 @@ def test_small_ratio_models_play_through_jack_with_figures_per_source(jack_serve
     """OSC and a metro both steer a ratio-128/256 model at blocks of 64/128 frames, and
     the report's latency splits by source type."""
     from pythonosc.udp_client import SimpleUDPClient
-    from test_osc import free_port
 
     from nodes.neural.model import load_model
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,8 @@ from nodegraph.controls import parse_control
 from nodegraph.types import ANY, BANG, NUMBER, TEXT, VECTOR
 from nodes.interop import control_osc
 
+from engine_helpers import free_port, wait_for
+
 ROOT = Path(__file__).resolve().parents[1]
 
 PATCH = """\
@@ -35,20 +36,6 @@ links:
 """
 
 
-def _free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for(condition, what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.05)
-
-
 def _examples(folder: Path) -> dict:
     path = folder / "inputs.json"
     return json.loads(path.read_text())["data"] if path.exists() else {}
@@ -58,7 +45,7 @@ def test_the_whole_loop_over_osc_then_ctrl_c_saves(tmp_path):
     patch = tmp_path / "loop.yaml"
     patch.write_text(PATCH)
     report = tmp_path / "report.json"
-    port = _free_udp_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "nodegraph", "run", str(patch), "--duration", "120",
          "--control", f"osc:{port}", "--report", str(report)],
@@ -77,13 +64,13 @@ def test_the_whole_loop_over_osc_then_ctrl_c_saves(tmp_path):
             osc.send_message("/map/x", pose)
             time.sleep(0.2)
             osc.send_message("/map/record", [])
-            _wait_for(lambda: lines() == i + 1, f"example {i + 1} in the journal")
+            wait_for(lambda: lines() == i + 1, f"example {i + 1} in the journal")
         osc.send_message("/map/train", [])
-        _wait_for(lambda: (folder / "knn.npz").exists(), "the trained model")
+        wait_for(lambda: (folder / "knn.npz").exists(), "the trained model")
         osc.send_message("/map/run", 1)          # one value drives the on/off inlet
         osc.send_message("/nowhere/at-all", 1)   # logged once, harmless
         osc.send_message("/save", [])
-        _wait_for(lambda: len(_examples(folder)) == 2 and lines() == 0, "/save")
+        wait_for(lambda: len(_examples(folder)) == 2 and lines() == 0, "/save")
         time.sleep(0.2)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
@@ -108,7 +95,7 @@ def test_the_whole_loop_over_osc_then_ctrl_c_saves(tmp_path):
 def test_ctrl_c_or_sigterm_saves_examples_into_the_snapshot(tmp_path, stop):
     patch = tmp_path / "p.yaml"
     patch.write_text(PATCH)
-    port = _free_udp_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "nodegraph", "run", str(patch), "--control", f"osc:{port}"],
         cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -121,7 +108,7 @@ def test_ctrl_c_or_sigterm_saves_examples_into_the_snapshot(tmp_path, stop):
         osc.send_message("/map/x", [0.5, 0.5])
         time.sleep(0.2)
         osc.send_message("/map/record", [])
-        _wait_for(lambda: journal.exists() and journal.read_text(), "the journal")
+        wait_for(lambda: journal.exists() and journal.read_text(), "the journal")
         proc.send_signal(stop)
         proc.communicate(timeout=60)
     finally:

@@ -27,16 +27,9 @@ from nodegraph.edits import SetParam
 from nodegraph.engine import Engine
 from nodegraph.errors import PatchError
 
-from engine_helpers import engine_from
+from engine_helpers import engine_from, free_port
 
 DEADLINE_S = 10.0
-
-
-def free_port() -> int:
-    """A UDP port on 127.0.0.1 that nothing is bound to right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def pump(engine: Engine, until: Callable[[], bool],

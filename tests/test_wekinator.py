@@ -28,7 +28,7 @@ from nodegraph.clock import RealClock
 from nodegraph.engine import Engine
 from nodegraph.errors import PatchError
 
-from engine_helpers import engine_from, wait_for
+from engine_helpers import engine_from, free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 PATCH = ROOT / "patches" / "wekinator.yaml"
@@ -39,12 +39,6 @@ POSES = {"low": ([0.1, 0.2], [0.0, 0.5, 1.0]),
          "high": ([0.9, 0.8], [1.0, 0.25, 0.0]),
          "middle": ([0.5, 0.4], [0.5, 1.0, 0.5])}
 RECORDED_PER_POSE = 12
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def port_is_free(port: int) -> bool:
